@@ -1,0 +1,25 @@
+// `npm test`: the same preparation as `npm start`, then every suite (unit and integration) with
+// jest; extra arguments go to jest (`npm test -- test/pipeline`).
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { ensureBuilt, ensureInstalled, ensureTools, root, serverTools } from './prepare.mjs';
+
+ensureTools(serverTools);
+ensureInstalled();
+ensureBuilt();
+
+const report = path.join(root, '.test-tmp', 'jest-results.json');
+fs.mkdirSync(path.dirname(report), { recursive: true });
+fs.rmSync(report, { force: true });
+const res = spawnSync(
+  process.execPath,
+  [path.join(root, 'node_modules', 'jest', 'bin', 'jest.js'), '--ci', '--json', `--outputFile=${report}`, ...process.argv.slice(2)],
+  { stdio: 'inherit', cwd: root, env: { ...process.env, FORCE_COLOR: process.env.CI ? '0' : process.env.FORCE_COLOR } },
+);
+if (fs.existsSync(report)) {
+  const r = JSON.parse(fs.readFileSync(report, 'utf8'));
+  const skipped = r.numPendingTests + r.numTodoTests;
+  process.stdout.write(`\njest: ${r.numPassedTests} passed, ${r.numFailedTests} failed${skipped ? `, ${skipped} skipped` : ''}\n`);
+}
+process.exit(res.status ?? 1);

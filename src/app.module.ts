@@ -1,0 +1,68 @@
+import { BullModule } from '@nestjs/bullmq';
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { TerminusModule } from '@nestjs/terminus';
+import type { ConnectionOptions } from 'bullmq';
+import { AuthController } from './auth/auth.controller';
+import { AuthGuard } from './auth/auth.guard';
+import { SessionService } from './auth/session.service';
+import { UsersService } from './auth/users.service';
+import { APP_CONFIG, AppConfig } from './config/config';
+import { JobEventsController } from './events/job-events.controller';
+import { JobEventsRelay } from './events/job-events.relay';
+import { JobsGateway } from './events/jobs.gateway';
+import { HealthController } from './health/health.controller';
+import { ErrorFilter } from './http/error.filter';
+import { JobStore } from './jobs/job.store';
+import { JobsController } from './jobs/jobs.controller';
+import { JobsService } from './jobs/jobs.service';
+import { MediaController } from './media/media.controller';
+import { CancelRegistry } from './pipeline/cancel-registry';
+import { DownloadProcessor } from './pipeline/download.processor';
+import { FfmpegRunner } from './pipeline/ffmpeg/ffmpeg.runner';
+import { QueueName } from './pipeline/queues';
+import { TranscodeProcessor } from './pipeline/transcode.processor';
+import { RedisModule } from './redis/redis.module';
+import { redisOptionsFor } from './redis/redis-options';
+
+/** HTTP, socket.io and SSE: what `ROLE=api` runs. */
+@Module({
+  imports: [TerminusModule],
+  controllers: [AuthController, JobsController, JobEventsController, MediaController, HealthController],
+  providers: [
+    UsersService,
+    SessionService,
+    JobsService,
+    JobEventsRelay,
+    JobsGateway,
+    { provide: APP_GUARD, useClass: AuthGuard },
+    { provide: APP_FILTER, useClass: ErrorFilter },
+  ],
+})
+export class ApiModule {}
+
+/** The BullMQ processors that run yt-dlp and ffmpeg: what `ROLE=worker` runs. */
+@Module({
+  providers: [CancelRegistry, FfmpegRunner, DownloadProcessor, TranscodeProcessor],
+})
+export class WorkerModule {}
+
+@Global()
+@Module({})
+export class AppModule {
+  static forRole(config: AppConfig, redisUrl: string): DynamicModule {
+    const redis = RedisModule.forUrl(redisUrl);
+    return {
+      module: AppModule,
+      imports: [
+        redis,
+        BullModule.forRoot({ connection: redisOptionsFor(redisUrl) as ConnectionOptions, prefix: 'vp:bull' }),
+        BullModule.registerQueue({ name: QueueName.Download }, { name: QueueName.Transcode }),
+        ...(config.runsApi ? [ApiModule] : []),
+        ...(config.runsWorker ? [WorkerModule] : []),
+      ],
+      providers: [{ provide: APP_CONFIG, useValue: config }, JobStore],
+      exports: [APP_CONFIG, JobStore, BullModule],
+    };
+  }
+}

@@ -1,0 +1,107 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+// Environment is validated once at start; a bad value stops the process naming the variable.
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const positiveInt = z.coerce.number().int('must be a whole number').positive('must be above 0');
+
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\/|^\//, 'must be a redis:// or rediss:// URL (or a unix socket path)')
+    .optional(),
+  DATA_DIR: z.string().min(1).default('./data'),
+  MEDIA_DIR: z.string().min(1).optional(),
+  ROLE: z.enum(['all', 'api', 'worker'], { message: 'must be all, api or worker' }).default('all'),
+  DOWNLOAD_CONCURRENCY: positiveInt.default(2),
+  TRANSCODE_CONCURRENCY: positiveInt.default(1),
+  YTDLP_PATH: z.string().min(1).default('yt-dlp'),
+  FFMPEG_PATH: z.string().min(1).default('ffmpeg'),
+  FFPROBE_PATH: z.string().min(1).default('ffprobe'),
+  ADMIN_USERNAME: z
+    .string()
+    .regex(/^[a-zA-Z0-9_.-]{1,64}$/, 'must be 1–64 letters, digits, dots, dashes or underscores')
+    .default('admin'),
+  ADMIN_PASSWORD: z.string().min(8, 'must be at least 8 characters').optional(),
+  SESSION_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  SESSION_TTL_HOURS: positiveInt.default(24 * 14),
+  ALLOW_PRIVATE_URLS: bool.default(false),
+  MAX_DOWNLOAD_BYTES: positiveInt.optional(),
+  HLS_SEGMENT_SECONDS: positiveInt.max(60).default(4),
+  PROGRESS_INTERVAL_MS: z.coerce.number().int().min(0).max(10000).default(250),
+});
+
+export type Role = 'all' | 'api' | 'worker';
+
+export interface AppConfig {
+  port: number;
+  host: string;
+  /** Unset: a private redis-server is started under dataDir/redis. */
+  redisUrl: string | undefined;
+  dataDir: string;
+  mediaDir: string;
+  workDir: string;
+  role: Role;
+  runsApi: boolean;
+  runsWorker: boolean;
+  downloadConcurrency: number;
+  transcodeConcurrency: number;
+  ytdlpPath: string;
+  ffmpegPath: string;
+  ffprobePath: string;
+  adminUsername: string;
+  adminPassword: string | undefined;
+  sessionSecret: string | undefined;
+  sessionTtlSeconds: number;
+  allowPrivateUrls: boolean;
+  maxDownloadBytes: number | null;
+  hlsSegmentSeconds: number;
+  /** Least time between two progress events of one job (state changes are never held back). */
+  progressIntervalMs: number;
+}
+
+export class ConfigError extends Error {}
+
+/** Pure: env in, config out, or a ConfigError listing every bad variable. */
+export function parseConfig(env: NodeJS.ProcessEnv): AppConfig {
+  const blanksRemoved = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(blanksRemoved);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message} (got ${JSON.stringify(env[String(i.path[0])])})`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const dataDir = path.resolve(e.DATA_DIR);
+  const mediaDir = path.resolve(e.MEDIA_DIR ?? path.join(dataDir, 'media'));
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    redisUrl: e.REDIS_URL,
+    dataDir,
+    mediaDir,
+    // Partial downloads sit beside the media so a rename into place never crosses filesystems.
+    workDir: path.join(path.dirname(mediaDir), path.basename(mediaDir) + '.work'),
+    role: e.ROLE,
+    runsApi: e.ROLE !== 'worker',
+    runsWorker: e.ROLE !== 'api',
+    downloadConcurrency: e.DOWNLOAD_CONCURRENCY,
+    transcodeConcurrency: e.TRANSCODE_CONCURRENCY,
+    ytdlpPath: e.YTDLP_PATH,
+    ffmpegPath: e.FFMPEG_PATH,
+    ffprobePath: e.FFPROBE_PATH,
+    adminUsername: e.ADMIN_USERNAME,
+    adminPassword: e.ADMIN_PASSWORD,
+    sessionSecret: e.SESSION_SECRET,
+    sessionTtlSeconds: e.SESSION_TTL_HOURS * 3600,
+    allowPrivateUrls: e.ALLOW_PRIVATE_URLS,
+    maxDownloadBytes: e.MAX_DOWNLOAD_BYTES ?? null,
+    hlsSegmentSeconds: e.HLS_SEGMENT_SECONDS,
+    progressIntervalMs: e.PROGRESS_INTERVAL_MS,
+  };
+}
+
+export const APP_CONFIG = Symbol('APP_CONFIG');

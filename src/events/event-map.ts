@@ -1,0 +1,23 @@
+// The socket.io contract of namespace /jobs, typed once for the server, the tests and the web client.
+import type { JobSnapshot } from '../jobs/job.types';
+
+export const JOBS_NAMESPACE = '/jobs';
+
+export type SubscribeAck = { ok: true; job: JobSnapshot } | { ok: false; error: 'not_found' | 'invalid_request' };
+
+export interface ServerToClientEvents {
+  /** Every change of a job, to `job:<id>` and to its owner's `user:<ownerId>` room. */
+  job: (snapshot: JobSnapshot) => void;
+}
+
+export interface ClientToServerEvents {
+  subscribe: (payload: { jobId: string }, ack: (reply: SubscribeAck) => void) => void;
+  unsubscribe: (payload: { jobId: string }, ack?: (reply: { ok: true }) => void) => void;
+}
+
+export const rooms = {
+  job: (jobId: string) => `job:${jobId}`,
+  user: (userId: string) => `user:${userId}`,
+  /** Admins see every job in their dashboard list. */
+  admins: 'admins',
+} as const;

@@ -1,0 +1,61 @@
+import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import type Redis from 'ioredis';
+import { channels } from '../jobs/job-keys';
+import type { JobSnapshot } from '../jobs/job.types';
+import { RedisService } from '../redis/redis.module';
+
+type Listener = (job: JobSnapshot) => void;
+
+/**
+ * Each api process subscribes once to the job event channel and hands every snapshot to its
+ * own socket.io clients and SSE streams. Workers only publish; clients never see Redis.
+ */
+@Injectable()
+export class JobEventsRelay implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger('Relay');
+  private subscriber: Redis;
+  private readonly everyJob = new Set<Listener>();
+  private readonly perJob = new Map<string, Set<Listener>>();
+
+  constructor(private readonly redis: RedisService) {}
+
+  async onModuleInit(): Promise<void> {
+    this.subscriber = this.redis.connect('events-subscriber');
+    this.subscriber.on('message', (_channel: string, message: string) => this.dispatch(message));
+    await this.subscriber.subscribe(channels.jobEvents);
+  }
+
+  onModuleDestroy(): void {
+    this.everyJob.clear();
+    this.perJob.clear();
+  }
+
+  /** Every job's events (the socket.io gateway). */
+  onEveryJob(listener: Listener): () => void {
+    this.everyJob.add(listener);
+    return () => this.everyJob.delete(listener);
+  }
+
+  /** One job's events (an SSE stream). */
+  onJob(jobId: string, listener: Listener): () => void {
+    let set = this.perJob.get(jobId);
+    if (!set) this.perJob.set(jobId, (set = new Set()));
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0) this.perJob.delete(jobId);
+    };
+  }
+
+  private dispatch(message: string): void {
+    let job: JobSnapshot;
+    try {
+      job = JSON.parse(message) as JobSnapshot;
+    } catch {
+      this.logger.warn('Dropped an unreadable job event');
+      return;
+    }
+    for (const listener of this.everyJob) listener(job);
+    for (const listener of this.perJob.get(job.id) ?? []) listener(job);
+  }
+}

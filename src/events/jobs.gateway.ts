@@ -1,0 +1,81 @@
+import { Logger } from '@nestjs/common';
+import {
+  ConnectedSocket,
+  MessageBody,
+  OnGatewayConnection,
+  OnGatewayInit,
+  SubscribeMessage,
+  WebSocketGateway,
+} from '@nestjs/websockets';
+import type { Namespace, Socket } from 'socket.io';
+import { SessionService } from '../auth/session.service';
+import { AuthUser, tokenFromHeaders } from '../auth/user.types';
+import { JOB_ID_PATTERN } from '../jobs/job-keys';
+import { JobStore } from '../jobs/job.store';
+import { ClientToServerEvents, JOBS_NAMESPACE, rooms, ServerToClientEvents, SubscribeAck } from './event-map';
+import { JobEventsRelay } from './job-events.relay';
+
+type JobsSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, { user: AuthUser }>;
+
+@WebSocketGateway({ namespace: JOBS_NAMESPACE, serveClient: false })
+export class JobsGateway implements OnGatewayInit, OnGatewayConnection {
+  private readonly logger = new Logger('JobsGateway');
+
+  constructor(
+    private readonly sessions: SessionService,
+    private readonly store: JobStore,
+    private readonly relay: JobEventsRelay,
+  ) {}
+
+  afterInit(namespace: Namespace<ClientToServerEvents, ServerToClientEvents>): void {
+    // The handshake carries the session: `auth: { token }` or the session cookie.
+    namespace.use((socket, next) => {
+      const token =
+        typeof socket.handshake.auth?.token === 'string'
+          ? socket.handshake.auth.token
+          : tokenFromHeaders({ cookie: socket.handshake.headers.cookie });
+      this.sessions
+        .verify(token)
+        .then((user) => {
+          if (!user) return next(new Error('unauthorized'));
+          socket.data.user = user;
+          next();
+        })
+        .catch((err: Error) => next(err));
+    });
+    // One emit to the union of rooms: a socket in several of them still gets the event once.
+    this.relay.onEveryJob((job) => {
+      namespace.to([rooms.job(job.id), rooms.user(job.ownerId), rooms.admins]).emit('job', job);
+    });
+    this.logger.log(`socket.io namespace ${JOBS_NAMESPACE} ready`);
+  }
+
+  handleConnection(socket: JobsSocket): void {
+    const user = socket.data.user;
+    if (!user) return void socket.disconnect(true);
+    void socket.join(rooms.user(user.id));
+    if (user.role === 'admin') void socket.join(rooms.admins);
+  }
+
+  @SubscribeMessage('subscribe')
+  async subscribe(@ConnectedSocket() socket: JobsSocket, @MessageBody() body: unknown): Promise<SubscribeAck> {
+    const jobId = (body as { jobId?: unknown } | null)?.jobId;
+    if (typeof jobId !== 'string' || !JOB_ID_PATTERN.test(jobId)) return { ok: false, error: 'not_found' };
+    // Join first, then read: an event racing the read arrives with a seq the client can compare.
+    await socket.join(rooms.job(jobId));
+    const job = await this.store.get(jobId);
+    const user = socket.data.user;
+    if (!job || (job.ownerId !== user.id && user.role !== 'admin')) {
+      await socket.leave(rooms.job(jobId));
+      return { ok: false, error: 'not_found' };
+    }
+    return { ok: true, job };
+  }
+
+  @SubscribeMessage('unsubscribe')
+  async unsubscribe(@ConnectedSocket() socket: JobsSocket, @MessageBody() body: unknown): Promise<{ ok: true }> {
+    const jobId = (body as { jobId?: unknown } | null)?.jobId;
+    if (typeof jobId === 'string') await socket.leave(rooms.job(jobId));
+    return { ok: true };
+  }
+}

@@ -1,0 +1,34 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { Response } from 'express';
+import { STATUS_CODES } from 'node:http';
+
+/** Every HTTP error leaves as `{ statusCode, error, message, code }`. */
+@Catch()
+export class ErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Http');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    if (host.getType() !== 'http') throw exception;
+    const res = host.switchToHttp().getResponse<Response>();
+    if (res.headersSent) return;
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const body = exception.getResponse();
+      const obj = typeof body === 'object' && body ? (body as Record<string, unknown>) : { message: body };
+      const message = Array.isArray(obj.message) ? obj.message.join('; ') : String(obj.message ?? exception.message);
+      res.status(status).json({
+        statusCode: status,
+        error: STATUS_CODES[status] ?? 'Error',
+        message,
+        code: typeof obj.code === 'string' ? obj.code : codeForStatus(status),
+      });
+      return;
+    }
+    this.logger.error(exception instanceof Error ? exception.stack : String(exception));
+    res.status(500).json({ statusCode: 500, error: 'Internal Server Error', message: 'Something went wrong on the server.', code: 'internal_error' });
+  }
+}
+
+function codeForStatus(status: number): string {
+  return (STATUS_CODES[status] ?? 'error').toLowerCase().replace(/[^a-z]+/g, '_');
+}

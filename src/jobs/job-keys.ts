@@ -1,0 +1,21 @@
+// Every Redis key and channel vidpipe uses, in one place.
+export const keys = {
+  job: (id: string) => `vp:job:${id}`,
+  jobsAll: 'vp:jobs',
+  jobsOfOwner: (ownerId: string) => `vp:jobs:owner:${ownerId}`,
+  jobCounter: 'vp:jobs:counter',
+  user: (id: string) => `vp:user:${id}`,
+  usersByName: 'vp:users:byname',
+  users: 'vp:users',
+  session: (digest: string) => `vp:session:${digest}`,
+  sessionSecret: 'vp:session-secret',
+} as const;
+
+export const channels = {
+  /** Every published snapshot (JSON); each api process relays it to its own clients. */
+  jobEvents: 'vp:events:job',
+  /** A job id whose running tool must be stopped by whichever worker holds it. */
+  jobCancel: 'vp:events:cancel',
+} as const;
+
+export const JOB_ID_PATTERN = /^[A-Za-z0-9_-]{12}$/;

@@ -1,0 +1,148 @@
+import { randomBytes } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import type Redis from 'ioredis';
+import { RedisService } from '../redis/redis.module';
+import { channels, keys } from './job-keys';
+import { emptyProgress, JobFormat, JobSnapshot, JobState } from './job.types';
+
+/**
+ * Who may write a snapshot, checked atomically in Redis so that a slow worker can never
+ * overwrite a cancel, and an old attempt can never overwrite a retry:
+ * - `attempt`: only while the job is not final and still on this attempt (workers);
+ * - `active`: only while the job is not final (cancel);
+ * - `ended`: only after the job failed or was cancelled (retry).
+ */
+export type WriteGuard = 'attempt' | 'active' | 'ended';
+
+// Bumps seq, stores the snapshot and publishes it, all in one step; -1: gone, 0: refused.
+const WRITE_SCRIPT = `
+local cur = redis.call('HMGET', KEYS[1], 'state', 'attempt')
+if not cur[1] then return -1 end
+local final = cur[1] == 'completed' or cur[1] == 'failed' or cur[1] == 'cancelled'
+local guard = ARGV[4]
+if guard == 'attempt' and (final or cur[2] ~= ARGV[5]) then return 0 end
+if guard == 'active' and final then return 0 end
+if guard == 'ended' and not (cur[1] == 'failed' or cur[1] == 'cancelled') then return 0 end
+local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
+redis.call('HSET', KEYS[1], 'data', ARGV[1], 'state', ARGV[2], 'attempt', ARGV[3])
+redis.call('PUBLISH', ARGV[6], '{"seq":' .. seq .. ',' .. string.sub(ARGV[1], 2))
+return seq
+`;
+
+export interface ListQuery {
+  ownerId: string | null; // null: every owner (admins)
+  state?: JobState;
+  limit: number;
+  cursor?: number;
+}
+
+@Injectable()
+export class JobStore {
+  private readonly redis: Redis;
+
+  constructor(redis: RedisService) {
+    this.redis = redis.client;
+    this.redis.defineCommand('vpWriteJob', { numberOfKeys: 1, lua: WRITE_SCRIPT });
+  }
+
+  newId(): string {
+    return randomBytes(9).toString('base64url');
+  }
+
+  async create(input: { ownerId: string; url: string; format: JobFormat }): Promise<JobSnapshot> {
+    const now = new Date().toISOString();
+    const job: JobSnapshot = {
+      id: this.newId(),
+      url: input.url,
+      format: input.format,
+      ownerId: input.ownerId,
+      state: 'queued',
+      seq: 1,
+      attempt: 1,
+      progress: emptyProgress(),
+      message: 'Waiting for a free downloader',
+      title: null,
+      durationSec: null,
+      thumbnailUrl: null,
+      createdAt: now,
+      updatedAt: now,
+      finishedAt: null,
+    };
+    const order = await this.redis.incr(keys.jobCounter);
+    await this.redis
+      .multi()
+      .hset(keys.job(job.id), { data: this.encode(job), seq: 1, state: job.state, attempt: 1, ownerId: job.ownerId, order })
+      .zadd(keys.jobsAll, order, job.id)
+      .zadd(keys.jobsOfOwner(job.ownerId), order, job.id)
+      .publish(channels.jobEvents, JSON.stringify(job))
+      .exec();
+    return job;
+  }
+
+  async get(id: string): Promise<JobSnapshot | null> {
+    const [data, seq] = await this.redis.hmget(keys.job(id), 'data', 'seq');
+    return data ? this.decode(data, seq) : null;
+  }
+
+  /**
+   * Stores `next` (its seq is ignored) if the guard allows, publishes it and returns it with
+   * its new seq; null when refused or the job is gone.
+   */
+  async write(next: JobSnapshot, guard: WriteGuard, expectedAttempt = next.attempt): Promise<JobSnapshot | null> {
+    const data = this.encode({ ...next, updatedAt: new Date().toISOString() });
+    const seq = (await (this.redis as any).vpWriteJob(
+      keys.job(next.id),
+      data,
+      next.state,
+      String(next.attempt),
+      guard,
+      String(expectedAttempt),
+      channels.jobEvents,
+    )) as number;
+    return seq > 0 ? this.decode(data, String(seq)) : null;
+  }
+
+  async list(q: ListQuery): Promise<{ items: JobSnapshot[]; nextCursor: string | null }> {
+    const key = q.ownerId ? keys.jobsOfOwner(q.ownerId) : keys.jobsAll;
+    const items: JobSnapshot[] = [];
+    let max = q.cursor !== undefined ? `(${q.cursor}` : '+inf';
+    // A state filter may skip many jobs: read in pages until the page is full or the list ends.
+    for (let round = 0; round < 50 && items.length < q.limit; round++) {
+      const batch = await this.redis.zrevrangebyscore(key, max, '-inf', 'WITHSCORES', 'LIMIT', 0, q.limit * 2);
+      if (batch.length === 0) return { items, nextCursor: null };
+      for (let i = 0; i < batch.length; i += 2) {
+        max = `(${batch[i + 1]}`;
+        const job = await this.get(batch[i]);
+        if (!job || (q.state && job.state !== q.state)) continue;
+        items.push(job);
+        if (items.length === q.limit) {
+          const more = await this.redis.zcount(key, '-inf', max);
+          return { items, nextCursor: more > 0 ? batch[i + 1] : null };
+        }
+      }
+    }
+    return { items, nextCursor: items.length ? max.slice(1) : null };
+  }
+
+  async remove(job: JobSnapshot): Promise<void> {
+    await this.redis
+      .multi()
+      .del(keys.job(job.id))
+      .zrem(keys.jobsAll, job.id)
+      .zrem(keys.jobsOfOwner(job.ownerId), job.id)
+      .exec();
+  }
+
+  async requestCancel(jobId: string): Promise<void> {
+    await this.redis.publish(channels.jobCancel, jobId);
+  }
+
+  private encode(job: JobSnapshot): string {
+    const { seq: _seq, ...rest } = job;
+    return JSON.stringify(rest);
+  }
+
+  private decode(data: string, seq: string | null): JobSnapshot {
+    return { seq: Number(seq ?? 0), ...(JSON.parse(data) as Omit<JobSnapshot, 'seq'>) };
+  }
+}

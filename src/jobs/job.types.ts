@@ -1,0 +1,96 @@
+// The one job shape shared by the REST API, socket.io events, SSE, the workers and the tests.
+// Pure types and constants only: this file must never import NestJS (jest requires it in CJS mode).
+
+export const JOB_STATES = [
+  'queued',
+  'probing',
+  'downloading',
+  'transcoding',
+  'completed',
+  'failed',
+  'cancelled',
+] as const;
+export type JobState = (typeof JOB_STATES)[number];
+
+export const FINAL_STATES: ReadonlySet<JobState> = new Set<JobState>(['completed', 'failed', 'cancelled']);
+export const isFinalState = (state: JobState): boolean => FINAL_STATES.has(state);
+
+export const JOB_FORMATS = ['best', '1080p', '720p', '480p', 'audio'] as const;
+export type JobFormat = (typeof JOB_FORMATS)[number];
+
+/** Stable, machine-readable reasons; each comes with a sentence for people. */
+export const JOB_ERROR_CODES = [
+  'invalid_url', // not a usable http(s) URL
+  'private_address', // points at loopback/private/link-local/metadata and that is not allowed
+  'unsupported_url', // yt-dlp found no video on the page
+  'source_not_found', // the server answered 404/410
+  'source_unreachable', // DNS failure, connection refused, timeout, other HTTP errors
+  'download_failed', // yt-dlp failed for another reason
+  'not_video', // the downloaded file has no playable video or audio stream
+  'transcode_failed', // ffmpeg failed
+  'too_large', // over MAX_DOWNLOAD_BYTES
+  'internal_error', // a bug or an environment problem; the message says which
+] as const;
+export type JobErrorCode = (typeof JOB_ERROR_CODES)[number];
+
+export interface JobError {
+  code: JobErrorCode;
+  message: string;
+}
+
+export interface JobProgress {
+  /** Whole job, 0–100, never goes backwards within one attempt. */
+  percent: number;
+  /** The current stage, 0–100. */
+  stagePercent: number;
+  downloadedBytes: number | null;
+  totalBytes: number | null;
+  speedBps: number | null;
+  etaSeconds: number | null;
+}
+
+export interface Rendition {
+  height: number | null;
+  width: number | null;
+  bandwidth: number;
+  codecs: string | null;
+}
+
+export interface JobResult {
+  playlistUrl: string;
+  posterUrl: string | null;
+  renditions: Rendition[];
+  sizeBytes: number;
+  durationSec: number | null;
+  /** Whether the source video was copied as it was (true) or re-encoded. */
+  videoCopied: boolean;
+}
+
+export interface JobSnapshot {
+  id: string;
+  url: string;
+  format: JobFormat;
+  ownerId: string;
+  state: JobState;
+  seq: number;
+  attempt: number;
+  progress: JobProgress;
+  message: string;
+  title: string | null;
+  durationSec: number | null;
+  thumbnailUrl: string | null;
+  result?: JobResult;
+  error?: JobError;
+  createdAt: string;
+  updatedAt: string;
+  finishedAt: string | null;
+}
+
+export const emptyProgress = (): JobProgress => ({
+  percent: 0,
+  stagePercent: 0,
+  downloadedBytes: null,
+  totalBytes: null,
+  speedBps: null,
+  etaSeconds: null,
+});

@@ -1,0 +1,107 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { InjectQueue } from '@nestjs/bullmq';
+import { Inject, Injectable } from '@nestjs/common';
+import type { Queue } from 'bullmq';
+import type { AuthUser } from '../auth/user.types';
+import { APP_CONFIG, AppConfig } from '../config/config';
+import { ApiError } from '../http/api-error';
+import { DownloadPayload, QueueName, queueJobId, TranscodePayload } from '../pipeline/queues';
+import { JOB_ID_PATTERN } from './job-keys';
+import { JobStore } from './job.store';
+import { emptyProgress, isFinalState, JobFormat, JobSnapshot, JobState } from './job.types';
+import { checkUrl } from './url-policy';
+
+const notFound = () => new ApiError(404, 'not_found', 'There is no such job.');
+
+/** What the API does with jobs; the pipeline itself runs in the workers. */
+@Injectable()
+export class JobsService {
+  constructor(
+    private readonly store: JobStore,
+    @InjectQueue(QueueName.Download) private readonly downloads: Queue<DownloadPayload>,
+    @InjectQueue(QueueName.Transcode) private readonly transcodes: Queue<TranscodePayload>,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async create(user: AuthUser, input: { url: string; format: JobFormat }): Promise<JobSnapshot> {
+    const verdict = await checkUrl(input.url, { allowPrivate: this.config.allowPrivateUrls });
+    if (!verdict.ok) throw new ApiError(400, verdict.code, verdict.message);
+    const job = await this.store.create({ ownerId: user.id, url: verdict.url, format: input.format });
+    await this.enqueue(job);
+    return job;
+  }
+
+  /** The job if this user may see it; 404 otherwise, never revealing that it exists. */
+  async visible(user: AuthUser, id: string): Promise<JobSnapshot> {
+    if (!JOB_ID_PATTERN.test(id)) throw notFound();
+    const job = await this.store.get(id);
+    if (!job || (job.ownerId !== user.id && user.role !== 'admin')) throw notFound();
+    return job;
+  }
+
+  list(user: AuthUser, q: { state?: JobState; limit: number; cursor?: number }) {
+    return this.store.list({ ownerId: user.role === 'admin' ? null : user.id, ...q });
+  }
+
+  async cancel(user: AuthUser, id: string): Promise<JobSnapshot> {
+    const job = await this.visible(user, id);
+    if (isFinalState(job.state)) throw new ApiError(409, 'already_finished', `This job has already ${job.state === 'completed' ? 'completed' : 'ended'}.`);
+    const stored = await this.store.write(
+      { ...job, state: 'cancelled', message: 'Cancelled', finishedAt: new Date().toISOString() },
+      'active',
+    );
+    if (!stored) throw new ApiError(409, 'already_finished', 'This job ended before it could be cancelled.');
+    await this.store.requestCancel(id);
+    await this.dropQueued(job);
+    return stored;
+  }
+
+  async retry(user: AuthUser, id: string): Promise<JobSnapshot> {
+    const job = await this.visible(user, id);
+    const next: JobSnapshot = {
+      ...job,
+      state: 'queued',
+      attempt: job.attempt + 1,
+      progress: emptyProgress(),
+      message: 'Waiting for a free downloader',
+      result: undefined,
+      error: undefined,
+      finishedAt: null,
+    };
+    const stored = await this.store.write(next, 'ended', job.attempt);
+    if (!stored) throw new ApiError(409, 'not_retryable', 'Only a failed or cancelled job can be retried.');
+    await this.enqueue(stored);
+    return stored;
+  }
+
+  async remove(user: AuthUser, id: string): Promise<void> {
+    let job = await this.visible(user, id);
+    if (!isFinalState(job.state)) job = await this.cancel(user, id).catch(() => job);
+    await this.store.remove(job);
+    await this.dropQueued(job);
+    await fs.rm(path.join(this.config.mediaDir, id), { recursive: true, force: true });
+  }
+
+  private async enqueue(job: JobSnapshot): Promise<void> {
+    await this.downloads.add(
+      QueueName.Download,
+      { jobId: job.id, attempt: job.attempt },
+      { jobId: queueJobId(job.id, job.attempt), removeOnComplete: { age: 86400, count: 1000 }, removeOnFail: { age: 7 * 86400 } },
+    );
+  }
+
+  /** Takes a not-yet-started queue entry out and removes what it left in the work folder. */
+  private async dropQueued(job: JobSnapshot): Promise<void> {
+    const qid = queueJobId(job.id, job.attempt);
+    let removedAll = true;
+    for (const queue of [this.downloads, this.transcodes] as Queue[]) {
+      const entry = await queue.getJob(qid);
+      if (!entry) continue;
+      // An active entry is locked by its worker, which stops and cleans up by itself.
+      if (await entry.isActive()) removedAll = false;
+      else await entry.remove().catch(() => (removedAll = false));
+    }
+    if (removedAll) await fs.rm(path.join(this.config.workDir, job.id), { recursive: true, force: true });
+  }
+}

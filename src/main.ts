@@ -1,0 +1,80 @@
+import 'reflect-metadata';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import express from 'express';
+import { AppModule } from './app.module';
+import { UsersService } from './auth/users.service';
+import { AppConfig, ConfigError, parseConfig } from './config/config';
+import { ensurePrivateRedis, PrivateRedis } from './redis/private-redis';
+
+const logger = new Logger('vidpipe');
+
+async function main(): Promise<void> {
+  let config: AppConfig;
+  try {
+    config = parseConfig(process.env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`${err.message}\n`);
+    process.exit(2);
+  }
+  for (const dir of [config.dataDir, config.mediaDir, config.workDir]) fs.mkdirSync(dir, { recursive: true });
+
+  let privateRedis: PrivateRedis | null = null;
+  if (!config.redisUrl) {
+    privateRedis = await ensurePrivateRedis(config.dataDir);
+    logger.log(`${privateRedis.owned ? 'Started' : 'Using'} the private Redis at ${privateRedis.url}`);
+  }
+  const redisUrl = config.redisUrl ?? privateRedis!.url;
+  const module = AppModule.forRole(config, redisUrl);
+  const logLevels = ['log', 'error', 'warn'] as const;
+
+  let app: { close(): Promise<void> };
+  if (config.runsApi) {
+    const http = await NestFactory.create<NestExpressApplication>(module, { logger: [...logLevels] });
+    http.disable('x-powered-by');
+    serveWebClient(http);
+    await http.get(UsersService).ensureBootstrapAdmin();
+    await http.listen(config.port, config.host);
+    app = http;
+    logger.log(`vidpipe ${config.role === 'all' ? 'api + worker' : 'api'} listening on http://${config.host}:${config.port}`);
+  } else {
+    app = await NestFactory.createApplicationContext(module, { logger: [...logLevels] });
+  }
+  if (config.runsWorker) {
+    logger.log(`vidpipe worker ready (downloads: ${config.downloadConcurrency}, transcodes: ${config.transcodeConcurrency})`);
+  }
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.log(`${signal}: shutting down`);
+    const force = setTimeout(() => process.exit(1), 15000).unref();
+    await app.close().catch((err: Error) => logger.error(err.message));
+    await privateRedis?.stop().catch(() => undefined);
+    clearTimeout(force);
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+/** The built React client (web/dist) at `/`, with client-side routes falling back to index.html. */
+function serveWebClient(app: NestExpressApplication): void {
+  const dist = path.resolve(__dirname, '..', 'web', 'dist');
+  if (!fs.existsSync(path.join(dist, 'index.html'))) return;
+  app.use(express.static(dist, { index: 'index.html', maxAge: '1h' }));
+  app.use((req: express.Request, res: express.Response, next: express.NextFunction) => {
+    if (req.method !== 'GET' || /^\/(api|media|admin|socket\.io)(\/|$)/.test(req.path)) return next();
+    res.sendFile(path.join(dist, 'index.html'));
+  });
+}
+
+main().catch((err: Error) => {
+  process.stderr.write(`vidpipe could not start: ${err.message}\n`);
+  process.exit(1);
+});

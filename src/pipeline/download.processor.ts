@@ -1,0 +1,111 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { InjectQueue, Processor } from '@nestjs/bullmq';
+import { Inject } from '@nestjs/common';
+import { Job, Queue } from 'bullmq';
+import { APP_CONFIG, AppConfig } from '../config/config';
+import type { JobError } from '../jobs/job.types';
+import { JobStore } from '../jobs/job.store';
+import { CancelRegistry } from './cancel-registry';
+import { PipelineError } from './pipeline-error';
+import { runTool } from './process/run-tool';
+import { DownloadPayload, QueueName, queueJobId, TranscodePayload } from './queues';
+import { StageProcessor } from './stage-processor';
+import { JobReporter } from './job-reporter';
+import { ytdlpDownloadArgs, ytdlpProbeArgs } from './ytdlp/ytdlp-args';
+import { ytdlpErrorFromOutput, ytdlpErrorWithoutFile } from './ytdlp/ytdlp-errors';
+import { downloadedFilepathFromLine, requestedFormatFromLine } from './ytdlp/ytdlp-output';
+import { probeInfoFromJson, ProbeInfo } from './ytdlp/ytdlp-probe';
+import { downloadProgressFromLine, DownloadProgressTracker } from './ytdlp/ytdlp-progress';
+
+/** probe (`yt-dlp -J`) then download (yt-dlp with a JSON progress template), then hand over to transcode. */
+@Processor(QueueName.Download)
+export class DownloadProcessor extends StageProcessor<DownloadPayload> {
+  constructor(
+    store: JobStore,
+    cancels: CancelRegistry,
+    @Inject(APP_CONFIG) config: AppConfig,
+    @InjectQueue(QueueName.Transcode) private readonly transcodes: Queue<TranscodePayload>,
+  ) {
+    super(store, cancels, config, config.downloadConcurrency);
+  }
+
+  protected async runStage(job: Job<DownloadPayload>, reporter: JobReporter, signal: AbortSignal): Promise<void> {
+    const { jobId, attempt } = job.data;
+    await reporter.enter('probing', 'Looking at the link');
+    const info = await this.probe(reporter.snapshot.url, signal);
+    if (info.isLive) throw new PipelineError('unsupported_url', 'This is a live stream; only recorded videos can be downloaded.');
+    await reporter.enter('downloading', 'Starting the download', {
+      title: info.title,
+      durationSec: info.durationSec,
+      thumbnailUrl: info.thumbnailUrl,
+    });
+    const workDir = this.workDirOf(jobId);
+    await fs.rm(workDir, { recursive: true, force: true });
+    await fs.mkdir(workDir, { recursive: true });
+    const sourcePath = await this.download(reporter, workDir, signal);
+    await reporter.update({ message: 'Downloaded; waiting for a free transcoder' });
+    await this.transcodes.add(
+      QueueName.Transcode,
+      { jobId, attempt, sourcePath },
+      { jobId: queueJobId(jobId, attempt), removeOnComplete: { age: 86400, count: 1000 }, removeOnFail: { age: 7 * 86400 } },
+    );
+  }
+
+  private async probe(url: string, signal: AbortSignal): Promise<ProbeInfo> {
+    const run = await runTool(this.config.ytdlpPath, ytdlpProbeArgs(url), { signal, collectStdout: true });
+    if (run.aborted) throw new PipelineError('internal_error', 'Cancelled');
+    if (run.exitCode !== 0) throw pipelineError(ytdlpErrorFromOutput(run.stderrTail, run.exitCode));
+    try {
+      return probeInfoFromJson(JSON.parse(run.stdout));
+    } catch {
+      throw new PipelineError('unsupported_url', 'The link did not describe a video that can be downloaded.');
+    }
+  }
+
+  private async download(reporter: JobReporter, workDir: string, signal: AbortSignal): Promise<string> {
+    const { url, format } = reporter.snapshot;
+    const maxBytes = this.config.maxDownloadBytes;
+    const tracker = new DownloadProgressTracker();
+    // yt-dlp checks --max-filesize per HLS fragment only: the whole size is held to it here too.
+    const overLimit = new AbortController();
+    let finalPath: string | null = null;
+    let label = 'Downloading';
+    const run = await runTool(this.config.ytdlpPath, ytdlpDownloadArgs({ url, format, outputDir: workDir, maxBytes }), {
+      signal: AbortSignal.any([signal, overLimit.signal]),
+      onStdoutLine: (line) => {
+        const progress = downloadProgressFromLine(line);
+        if (progress) {
+          const view = tracker.update(progress);
+          if (maxBytes && view.downloadedBytes > maxBytes) overLimit.abort();
+          const files = view.fileCount && view.fileCount > 1 ? ` (${view.fileNumber} of ${view.fileCount} files)` : '';
+          reporter.progress(
+            view.fraction * 100,
+            { downloadedBytes: view.downloadedBytes, totalBytes: view.totalBytes, speedBps: view.speedBps, etaSeconds: view.etaSeconds },
+            `${label}${files}`,
+          );
+          return;
+        }
+        const requested = requestedFormatFromLine(line);
+        if (requested) {
+          tracker.expectFiles(requested.fileCount);
+          if (requested.height) label = `Downloading ${requested.height}p`;
+          return;
+        }
+        finalPath = downloadedFilepathFromLine(line) ?? finalPath;
+      },
+    });
+    if (overLimit.signal.aborted && !signal.aborted) throw pipelineError(ytdlpErrorWithoutFile(maxBytes));
+    if (run.aborted) throw new PipelineError('internal_error', 'Cancelled');
+    if (run.exitCode !== 0) throw pipelineError(ytdlpErrorFromOutput(run.stderrTail, run.exitCode));
+    if (!finalPath) throw pipelineError(ytdlpErrorWithoutFile(maxBytes)); // how a max-filesize abort looks
+    // The file must be the one it wrote inside our folder.
+    const resolved = path.resolve(finalPath);
+    if (path.dirname(resolved) !== workDir || !(await fs.stat(resolved).catch(() => null))) {
+      throw new PipelineError('download_failed', 'The download finished but produced no file.');
+    }
+    return resolved;
+  }
+}
+
+const pipelineError = (e: JobError) => new PipelineError(e.code, e.message);

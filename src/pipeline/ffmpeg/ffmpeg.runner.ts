@@ -1,0 +1,75 @@
+import { createInterface } from 'node:readline';
+import { Inject, Injectable } from '@nestjs/common';
+import ffmpeg, { FfprobeData } from 'fluent-ffmpeg';
+import { APP_CONFIG, AppConfig } from '../../config/config';
+import type { FfmpegArgs } from './hls-args';
+
+export interface FfmpegRunOptions {
+  input: string;
+  args: FfmpegArgs;
+  output: string;
+  signal?: AbortSignal;
+  /** Each line of ffmpeg's `-progress pipe:1` output. */
+  onProgressLine?: (line: string) => void;
+}
+
+export class FfmpegFailed extends Error {
+  constructor(
+    message: string,
+    readonly stderr: string,
+    readonly aborted: boolean,
+  ) {
+    super(message);
+  }
+}
+
+/** The one place that runs ffmpeg and ffprobe (through fluent-ffmpeg), as promises. */
+@Injectable()
+export class FfmpegRunner {
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+
+  probe(file: string): Promise<FfprobeData> {
+    return new Promise((resolve, reject) =>
+      ffmpeg(file)
+        .setFfprobePath(this.config.ffprobePath)
+        .ffprobe((err: Error | null, data: FfprobeData) => (err ? reject(err) : resolve(data))),
+    );
+  }
+
+  run(opts: FfmpegRunOptions): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (opts.signal?.aborted) return reject(new FfmpegFailed('Cancelled', '', true));
+      const stderr: string[] = [];
+      let aborted = false;
+      const command = ffmpeg(opts.input)
+        .setFfmpegPath(this.config.ffmpegPath)
+        // Spread, never one array: given one array fluent-ffmpeg splits "a b" elements in two.
+        .inputOptions(...opts.args.inputOptions)
+        .outputOptions(...opts.args.outputOptions)
+        .output(opts.output);
+      const abort = () => {
+        aborted = true;
+        command.kill('SIGKILL');
+      };
+      opts.signal?.addEventListener('abort', abort, { once: true });
+      command
+        .on('start', () => {
+          const proc = (command as unknown as { ffmpegProc?: { stdout?: NodeJS.ReadableStream } }).ffmpegProc;
+          if (proc?.stdout && opts.onProgressLine) createInterface({ input: proc.stdout }).on('line', opts.onProgressLine);
+        })
+        .on('stderr', (line: string) => {
+          stderr.push(line);
+          if (stderr.length > 30) stderr.shift();
+        })
+        .on('error', (err: Error) => {
+          opts.signal?.removeEventListener('abort', abort);
+          reject(new FfmpegFailed(err.message, stderr.join('\n'), aborted));
+        })
+        .on('end', () => {
+          opts.signal?.removeEventListener('abort', abort);
+          resolve();
+        })
+        .run();
+    });
+  }
+}

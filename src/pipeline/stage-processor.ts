@@ -1,0 +1,77 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { WorkerHost } from '@nestjs/bullmq';
+import { Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Job } from 'bullmq';
+import type { AppConfig } from '../config/config';
+import { JobStore } from '../jobs/job.store';
+import { isFinalState } from '../jobs/job.types';
+import { CancelRegistry } from './cancel-registry';
+import { JobReporter } from './job-reporter';
+import { PipelineError } from './pipeline-error';
+
+/**
+ * What every stage shares: skip a job that was cancelled or retried while it waited, hold an
+ * abort handle for cancels, report through a JobReporter, and turn a failure into a `failed`
+ * job with a code and a sentence. The error is rethrown so BullMQ (and Bull Board) see it too.
+ */
+export abstract class StageProcessor<T extends { jobId: string; attempt: number }>
+  extends WorkerHost
+  implements OnApplicationBootstrap
+{
+  protected readonly logger = new Logger(this.constructor.name);
+
+  constructor(
+    protected readonly store: JobStore,
+    private readonly cancels: CancelRegistry,
+    protected readonly config: AppConfig,
+    private readonly concurrency: number,
+  ) {
+    super();
+  }
+
+  onApplicationBootstrap(): void {
+    this.worker.concurrency = this.concurrency;
+  }
+
+  protected abstract runStage(job: Job<T>, reporter: JobReporter, signal: AbortSignal): Promise<void>;
+
+  protected workDirOf(jobId: string): string {
+    return path.join(this.config.workDir, jobId);
+  }
+
+  async process(job: Job<T>): Promise<void> {
+    const { jobId, attempt } = job.data;
+    const snapshot = await this.store.get(jobId);
+    if (!snapshot || snapshot.attempt !== attempt || isFinalState(snapshot.state)) {
+      return; // cancelled, retried or deleted while it waited
+    }
+    const controller = this.cancels.register(jobId);
+    const reporter = new JobReporter(
+      snapshot,
+      (next) => this.store.write(next, 'attempt', attempt),
+      this.config.progressIntervalMs,
+      () => controller.abort(),
+    );
+    try {
+      await this.runStage(job, reporter, controller.signal);
+    } catch (err) {
+      if (controller.signal.aborted || reporter.superseded) {
+        await fs.rm(this.workDirOf(jobId), { recursive: true, force: true });
+        return; // cancelled: the api already wrote the final state
+      }
+      const failure =
+        err instanceof PipelineError
+          ? err
+          : new PipelineError('internal_error', `Something went wrong on the server: ${(err as Error).message}`);
+      this.logger.warn(`Job ${jobId} failed: ${failure.code}: ${failure.message}`);
+      await reporter.close();
+      await reporter.fail(failure.toJobError()).catch(() => undefined);
+      await fs.rm(this.workDirOf(jobId), { recursive: true, force: true });
+      throw failure;
+    } finally {
+      this.cancels.release(jobId, controller);
+      await reporter.close();
+    }
+  }
+}

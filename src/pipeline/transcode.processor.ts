@@ -1,0 +1,142 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { Processor } from '@nestjs/bullmq';
+import { Inject } from '@nestjs/common';
+import { Job } from 'bullmq';
+import { APP_CONFIG, AppConfig } from '../config/config';
+import { JobStore } from '../jobs/job.store';
+import type { JobResult } from '../jobs/job.types';
+import { CancelRegistry } from './cancel-registry';
+import { FfmpegFailed, FfmpegRunner } from './ffmpeg/ffmpeg.runner';
+import { FfmpegProgressParser, stagePercentFromProgress } from './ffmpeg/ffmpeg-progress';
+import { hlsCommand, MASTER_PLAYLIST_NAME, posterCommand } from './ffmpeg/hls-args';
+import { renditionsFromMasterPlaylist } from './ffmpeg/master-playlist';
+import { mediaStreamsFromFfprobe, MediaStreams } from './ffmpeg/media-streams';
+import { planTranscode, TranscodePlan } from './ffmpeg/transcode-policy';
+import { JobReporter } from './job-reporter';
+import { PipelineError } from './pipeline-error';
+import { QueueName, TranscodePayload } from './queues';
+import { StageProcessor } from './stage-processor';
+
+const POSTER_NAME = 'poster.jpg';
+
+/** ffmpeg (through fluent-ffmpeg) from the downloaded source to HLS under MEDIA_DIR/<jobId>/. */
+@Processor(QueueName.Transcode)
+export class TranscodeProcessor extends StageProcessor<TranscodePayload> {
+  constructor(
+    store: JobStore,
+    cancels: CancelRegistry,
+    @Inject(APP_CONFIG) config: AppConfig,
+    private readonly ffmpeg: FfmpegRunner,
+  ) {
+    super(store, cancels, config, config.transcodeConcurrency);
+  }
+
+  protected async runStage(job: Job<TranscodePayload>, reporter: JobReporter, signal: AbortSignal): Promise<void> {
+    const { jobId, sourcePath } = job.data;
+    await reporter.enter('transcoding', 'Reading the downloaded file');
+    const streams = await this.inspect(sourcePath);
+    const planned = planTranscode(streams, reporter.snapshot.format);
+    if ('error' in planned) throw new PipelineError(planned.error.code, planned.error.message);
+    const durationSec = streams.durationSec ?? reporter.snapshot.durationSec;
+    await reporter.update({ durationSec, message: describePlan(planned) });
+
+    const outDir = path.join(this.workDirOf(jobId), 'hls');
+    await fs.rm(outDir, { recursive: true, force: true });
+    await fs.mkdir(outDir, { recursive: true });
+    const command = hlsCommand(planned, { outDir, segmentSeconds: this.config.hlsSegmentSeconds });
+    const parser = new FfmpegProgressParser();
+    await this.ffmpegOrFail(
+      {
+        input: sourcePath,
+        args: command,
+        output: command.output,
+        signal,
+        onProgressLine: (line) => {
+          const progress = parser.push(line);
+          const percent = progress && stagePercentFromProgress(progress, durationSec);
+          if (percent !== null && percent !== undefined) reporter.progress(percent);
+        },
+      },
+      'transcode_failed',
+    );
+
+    const hasPoster = planned.kind === 'video' && streams.video !== null && (await this.writePoster(sourcePath, outDir, streams, durationSec, signal));
+
+    const master = await fs.readFile(path.join(outDir, MASTER_PLAYLIST_NAME), 'utf8');
+    const result: JobResult = {
+      playlistUrl: `/media/${jobId}/${MASTER_PLAYLIST_NAME}`,
+      posterUrl: hasPoster ? `/media/${jobId}/${POSTER_NAME}` : null,
+      renditions: renditionsFromMasterPlaylist(master),
+      sizeBytes: await folderSize(outDir),
+      durationSec,
+      videoCopied: planned.renditions.some((r) => r.copyVideo),
+    };
+    // Published in one rename: a half-written folder is never served.
+    const finalDir = path.join(this.config.mediaDir, jobId);
+    await fs.rm(finalDir, { recursive: true, force: true });
+    await fs.rename(outDir, finalDir);
+    await fs.rm(this.workDirOf(jobId), { recursive: true, force: true });
+    await reporter.complete(result, 'Ready to play');
+  }
+
+  /** A still for the player and the list; a missing poster is no reason to fail the job. */
+  private async writePoster(
+    sourcePath: string,
+    outDir: string,
+    streams: MediaStreams,
+    durationSec: number | null,
+    signal: AbortSignal,
+  ): Promise<boolean> {
+    const output = path.join(outDir, POSTER_NAME);
+    const atSec = durationSec ? Math.min(durationSec / 3, 10) : 0;
+    const args = posterCommand({ atSec, height: Math.min(360, streams.video!.height) });
+    try {
+      await this.ffmpeg.run({ input: sourcePath, args, output, signal });
+    } catch (err) {
+      if (err instanceof FfmpegFailed && err.aborted) throw err;
+      this.logger.warn(`No poster: ${(err as Error).message}`);
+    }
+    // ffmpeg exits 0 without a file when the frame is past the end.
+    return fs.stat(output).then(() => true, () => false);
+  }
+
+  private async inspect(sourcePath: string): Promise<MediaStreams> {
+    try {
+      return mediaStreamsFromFfprobe(await this.ffmpeg.probe(sourcePath));
+    } catch {
+      throw new PipelineError('not_video', 'The downloaded file is not a video or audio file that can be read.');
+    }
+  }
+
+  private async ffmpegOrFail(opts: Parameters<FfmpegRunner['run']>[0], code: 'transcode_failed'): Promise<void> {
+    try {
+      await this.ffmpeg.run(opts);
+    } catch (err) {
+      if (err instanceof FfmpegFailed && !err.aborted) {
+        const reason = lastMeaningfulLine(err.stderr) ?? err.message;
+        throw new PipelineError(code, `ffmpeg could not convert the video: ${reason}`);
+      }
+      throw err;
+    }
+  }
+}
+
+function describePlan(plan: TranscodePlan): string {
+  if (plan.kind === 'audio') return 'Converting the audio for streaming';
+  const heights = plan.renditions.map((r) => `${r.height}p${r.copyVideo ? ' (copied)' : ''}`).join(', ');
+  return `Converting for streaming: ${heights}`;
+}
+
+function lastMeaningfulLine(stderr: string): string | null {
+  const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => l && !/^\w+=/.test(l));
+  return lines.length ? lines[lines.length - 1].slice(0, 300) : null;
+}
+
+async function folderSize(dir: string): Promise<number> {
+  let total = 0;
+  for (const entry of await fs.readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) total += (await fs.stat(path.join(entry.parentPath, entry.name))).size;
+  }
+  return total;
+}

@@ -1,0 +1,100 @@
+// Pure argument builders for yt-dlp (checked against Debian yt-dlp 2023.03.04; see fixtures/README.md).
+//
+// What the real tool does with the download arguments below:
+// - `--print before_dl:…`/`after_move:…` imply `--quiet` but NOT `--simulate` (a bare `--print filepath`
+//   would simulate: nothing downloaded, "NA" printed). Printed lines arrive on STDOUT.
+// - `--quiet` hides progress unless `--progress` is given; progress lines then arrive on STDOUT too.
+// - WARNING:/ERROR: lines arrive on STDERR. The "[download] File is larger than max-filesize" notice is
+//   an ordinary message, so `--quiet` hides it: that abort shows only as exit 0 with no filepath line.
+import type { JobFormat } from '../../jobs/job.types';
+
+// Each kind of line we ask for on stdout starts with its own prefix, so none can be mistaken for another.
+export const PROGRESS_LINE_PREFIX = '[vidpipe-progress] ';
+export const FORMAT_LINE_PREFIX = '[vidpipe-format] ';
+export const FILEPATH_LINE_PREFIX = '[vidpipe-filepath] ';
+
+// Only the fields we read: `%(progress)j` alone dumps ~600 bytes of private `_*_str` fields per line.
+const PROGRESS_FIELDS = [
+  'status',
+  'downloaded_bytes',
+  'total_bytes',
+  'total_bytes_estimate',
+  'speed',
+  'eta',
+  'fragment_index',
+  'fragment_count',
+  'filename',
+].join(',');
+
+export const PROGRESS_TEMPLATE = `download:${PROGRESS_LINE_PREFIX}%(progress.{${PROGRESS_FIELDS}})j`;
+/** Once, before downloading: the chosen format; `v720+a128` means two files will follow, then a merge. */
+export const FORMAT_PRINT_TEMPLATE = `before_dl:${FORMAT_LINE_PREFIX}%(.{format_id,height,ext})j`;
+/** Once, at the very end: the absolute path of the finished (merged) file. */
+export const FILEPATH_PRINT_TEMPLATE = `after_move:${FILEPATH_LINE_PREFIX}%(filepath)s`;
+
+/** The downloaded file is always `source.<ext>` inside the job's folder. */
+export const SOURCE_BASENAME = 'source';
+
+// Shared by probe and download: our flags only, never a user's or the system's yt-dlp.conf.
+// `--no-playlist` does not stop a page with several <video> tags from being a playlist: `--playlist-items 1` does.
+const COMMON_ARGS = ['--ignore-config', '--no-cache-dir', '--no-playlist', '--playlist-items', '1', '--socket-timeout', '20'];
+
+const heightCapped = (height: number): string =>
+  // Separate streams under the cap, else one file under the cap, else whatever is best (height unknown).
+  `bv*[height<=${height}]+ba/b[height<=${height}]/bv*+ba/b`;
+
+export const FORMAT_SELECTORS: Readonly<Record<JobFormat, string>> = {
+  best: 'bv*+ba/b',
+  '1080p': heightCapped(1080),
+  '720p': heightCapped(720),
+  '480p': heightCapped(480),
+  audio: 'ba/b',
+};
+
+export function ytdlpFormatSelector(format: JobFormat): string {
+  return FORMAT_SELECTORS[format];
+}
+
+export function ytdlpProbeArgs(url: string): string[] {
+  // `--` ends option parsing: a "URL" such as `--exec=...` can only ever be read as a URL.
+  return ['-J', ...COMMON_ARGS, '--no-warnings', '--', url];
+}
+
+export interface YtdlpDownloadOptions {
+  url: string;
+  format: JobFormat;
+  outputDir: string;
+  maxBytes?: number | null;
+}
+
+export function ytdlpDownloadArgs(opts: YtdlpDownloadOptions): string[] {
+  // `-o` is a template: a literal `%` in the folder must be doubled or yt-dlp would expand it.
+  const dir = opts.outputDir.replace(/\/+$/, '').replace(/%/g, '%%');
+  const outputTemplate = `${dir}/${SOURCE_BASENAME}.%(ext)s`;
+  const args = [
+    '-f',
+    ytdlpFormatSelector(opts.format),
+    '--newline',
+    '--progress',
+    '--progress-template',
+    PROGRESS_TEMPLATE,
+    // Without these yt-dlp grows its read buffer and reports about once a second (see NOTES.md).
+    '--no-resize-buffer',
+    '--buffer-size',
+    '16K',
+    '--print',
+    FORMAT_PRINT_TEMPLATE,
+    '--print',
+    FILEPATH_PRINT_TEMPLATE,
+    '-o',
+    outputTemplate,
+    '--merge-output-format',
+    'mkv',
+    ...COMMON_ARGS,
+    '--no-mtime',
+    // `.part` files are kept (no --no-part): an interrupted download never looks like a finished source.
+  ];
+  if (opts.maxBytes != null && opts.maxBytes > 0) args.push('--max-filesize', String(Math.floor(opts.maxBytes)));
+  args.push('--', opts.url);
+  return args;
+}

@@ -1,0 +1,44 @@
+import { Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
+import Redis from 'ioredis';
+import { redisOptionsFor } from './redis-options';
+
+export const REDIS_URL = Symbol('REDIS_URL');
+
+/** Owns every ioredis connection of the process: one for commands, one per subscriber. */
+@Injectable()
+export class RedisService implements OnApplicationShutdown {
+  readonly client: Redis;
+  private readonly connections: Redis[] = [];
+
+  constructor(@Inject(REDIS_URL) private readonly url: string) {
+    this.client = this.connect('commands');
+  }
+
+  /** A dedicated connection (subscribers cannot issue commands). */
+  connect(name: string): Redis {
+    const conn = new Redis({ ...redisOptionsFor(this.url), connectionName: `vidpipe:${name}` });
+    conn.on('error', () => undefined); // ioredis reconnects by itself; health reports the outage
+    this.connections.push(conn);
+    return conn;
+  }
+
+  get connectionOptions() {
+    return redisOptionsFor(this.url);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.all(this.connections.map((c) => c.quit().catch(() => c.disconnect())));
+  }
+}
+
+@Global()
+@Module({})
+export class RedisModule {
+  static forUrl(url: string) {
+    return {
+      module: RedisModule,
+      providers: [{ provide: REDIS_URL, useValue: url }, RedisService],
+      exports: [RedisService, REDIS_URL],
+    };
+  }
+}

@@ -1,0 +1,121 @@
+// Cancel, retry and delete on running jobs: the tool stops at once and nothing is left behind.
+import fs from 'node:fs';
+import path from 'node:path';
+import { api, ApiHelpers, AppProcess, login, startApp } from './support/app';
+import { waitForState } from './support/jobs';
+import { makeLongMp4, makeMedia, MediaSet } from './support/media';
+import { MediaServer, startMediaServer } from './support/media-server';
+import { childProcessesOf, describe as describeProcs } from './support/process';
+import { RedisHandle, startRedis } from './support/redis';
+import { runOk, sleep } from './support/util';
+
+let redis: RedisHandle;
+let media: MediaSet;
+let longClip: string;
+let mpeg4Clip: string;
+let server: MediaServer;
+let app: AppProcess;
+let http: ApiHelpers;
+
+beforeAll(async () => {
+  [redis, media] = await Promise.all([startRedis(), makeMedia()]);
+  longClip = path.basename(await makeLongMp4(media.dir, 60));
+  // MPEG-4 Part 2 is never copied: 90 s of it keeps x264 busy long enough to cancel mid-way.
+  mpeg4Clip = 'mpeg4.mp4';
+  await runOk('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=25', '-t', '90',
+    '-c:v', 'mpeg4', '-q:v', '8', path.join(media.dir, mpeg4Clip)]);
+  // A 60 s clip of ~1.4 MB at 150 KB/s: about ten seconds of downloading to act on.
+  server = await startMediaServer(media.dir, { bytesPerSecond: 150_000 });
+  app = await startApp({ redisUrl: redis.url, env: { PROGRESS_INTERVAL_MS: '100' } });
+  http = api(app.baseUrl, (await login(app.baseUrl)).token);
+}, 60_000);
+
+afterAll(async () => {
+  await app?.stop();
+  await server?.stop();
+  await redis?.stop();
+  await media?.cleanup();
+});
+
+const toolsOf = (pid: number) =>
+  describeProcs(childProcessesOf(pid)).filter((p) => /yt-dlp|ffmpeg|ffprobe|python/.test(p.cmd));
+
+async function waitUntil(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+async function downloadingWithProgress(id: string) {
+  await waitUntil(async () => {
+    const job = (await http.get(`/api/jobs/${id}`)).body;
+    return job.state === 'downloading' && job.progress.downloadedBytes > 0;
+  }, 30_000, 'download progress');
+}
+
+it('cancel stops the download at once, leaves no process or partial file, and retry finishes it', async () => {
+  server.setBytesPerSecond(150_000);
+  const { body: job } = await http.post('/api/jobs', { url: server.url(`/${longClip}`) });
+  await downloadingWithProgress(job.id);
+  const workDir = path.join(app.dataDir, 'media.work', job.id);
+  expect(fs.existsSync(workDir)).toBe(true);
+  expect(toolsOf(app.proc.pid!).length).toBeGreaterThan(0);
+
+  const started = Date.now();
+  const cancelled = await http.post(`/api/jobs/${job.id}/cancel`);
+  expect(cancelled.status).toBe(200);
+  expect(cancelled.body.state).toBe('cancelled');
+  await waitUntil(() => toolsOf(app.proc.pid!).length === 0, 3_000, 'yt-dlp to exit');
+  expect(Date.now() - started).toBeLessThan(3_000);
+  await waitUntil(() => !fs.existsSync(workDir), 3_000, 'the partial download to be removed');
+  // It stays cancelled: the killed worker must not overwrite the state afterwards.
+  await sleep(500);
+  expect((await http.get(`/api/jobs/${job.id}`)).body.state).toBe('cancelled');
+  expect((await http.post(`/api/jobs/${job.id}/cancel`)).status).toBe(409);
+
+  server.setBytesPerSecond(undefined);
+  const retried = await http.post(`/api/jobs/${job.id}/retry`);
+  expect(retried.status).toBe(200);
+  expect(retried.body).toMatchObject({ state: 'queued', attempt: 2, progress: { percent: 0 } });
+  const done = await waitForState(http, job.id, ['completed'], 90_000);
+  expect(done.result.renditions.length).toBeGreaterThan(0);
+  expect((await http.post(`/api/jobs/${job.id}/retry`)).status).toBe(409);
+}, 150_000);
+
+it('cancel during the transcode kills ffmpeg', async () => {
+  server.setBytesPerSecond(undefined);
+  const { body: job } = await http.post('/api/jobs', { url: server.url(`/${mpeg4Clip}`), format: '480p' });
+  await waitForState(http, job.id, ['transcoding'], 60_000);
+  await waitUntil(() => toolsOf(app.proc.pid!).some((p) => p.cmd.includes('ffmpeg')), 10_000, 'ffmpeg to start');
+  const cancelled = await http.post(`/api/jobs/${job.id}/cancel`);
+  expect(cancelled.body.state).toBe('cancelled');
+  await waitUntil(() => toolsOf(app.proc.pid!).length === 0, 3_000, 'ffmpeg to exit');
+  await waitUntil(() => !fs.existsSync(path.join(app.dataDir, 'media.work', job.id)), 3_000, 'the work folder to go');
+  expect(fs.existsSync(path.join(app.dataDir, 'media', job.id))).toBe(false);
+}, 120_000);
+
+it('delete removes a finished job, its media and its listing', async () => {
+  server.setBytesPerSecond(undefined);
+  const { body: job } = await http.post('/api/jobs', { url: server.url('/clip.mp4'), format: '720p' });
+  const done = await waitForState(http, job.id, ['completed'], 60_000);
+  const mediaDir = path.join(app.dataDir, 'media', job.id);
+  expect(fs.existsSync(mediaDir)).toBe(true);
+  expect((await http.del(`/api/jobs/${job.id}`)).status).toBe(204);
+  expect((await http.get(`/api/jobs/${job.id}`)).status).toBe(404);
+  expect((await http.get(done.result.playlistUrl)).status).toBe(404);
+  expect(fs.existsSync(mediaDir)).toBe(false);
+  const list = (await http.get('/api/jobs?limit=100')).body.items as { id: string }[];
+  expect(list.map((j) => j.id)).not.toContain(job.id);
+}, 90_000);
+
+it('delete of a running job stops it first', async () => {
+  server.setBytesPerSecond(150_000);
+  const { body: job } = await http.post('/api/jobs', { url: server.url(`/${longClip}`) });
+  await downloadingWithProgress(job.id);
+  expect((await http.del(`/api/jobs/${job.id}`)).status).toBe(204);
+  await waitUntil(() => toolsOf(app.proc.pid!).length === 0, 3_000, 'yt-dlp to exit');
+  expect((await http.get(`/api/jobs/${job.id}`)).status).toBe(404);
+  await waitUntil(() => !fs.existsSync(path.join(app.dataDir, 'media.work', job.id)), 3_000, 'the work folder to go');
+}, 60_000);

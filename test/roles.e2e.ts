@@ -1,0 +1,103 @@
+// ROLE=api and ROLE=worker as separate processes on one Redis and one DATA_DIR; two api
+// processes each relay every event to their own clients exactly once.
+import { api, AppProcess, login, startApp } from './support/app';
+import { collectJobEvents, connectJobsSocket, readSse, Socket, subscribe, waitForState } from './support/jobs';
+import { makeMedia, MediaSet } from './support/media';
+import { MediaServer, startMediaServer } from './support/media-server';
+import { RedisHandle, startRedis } from './support/redis';
+import { makeTempDir, removeDir, sleep } from './support/util';
+
+let redis: RedisHandle;
+let media: MediaSet;
+let server: MediaServer;
+let dataDir: string;
+const apps: AppProcess[] = [];
+const sockets: Socket[] = [];
+
+beforeAll(async () => {
+  [redis, media, dataDir] = await Promise.all([startRedis(), makeMedia(), makeTempDir('vidpipe-roles-')]);
+  server = await startMediaServer(media.dir);
+}, 30_000);
+
+afterAll(async () => {
+  sockets.forEach((s) => s.disconnect());
+  await Promise.all(apps.map((a) => a.stop()));
+  await server?.stop();
+  await redis?.stop();
+  await media?.cleanup();
+  await removeDir(dataDir);
+});
+
+it('an api process queues, a worker process started later runs it, and both apis relay each event once', async () => {
+  const start = async (role: 'api' | 'worker') => {
+    const app = await startApp({ redisUrl: redis.url, dataDir, role });
+    apps.push(app);
+    return app;
+  };
+  const [api1, api2] = await Promise.all([start('api'), start('api')]);
+  const { token } = await login(api1.baseUrl);
+  const http1 = api(api1.baseUrl, token);
+  const http2 = api(api2.baseUrl, token); // one session, valid on every api process
+
+  const { body: job } = await http1.post('/api/jobs', { url: server.url('/clip.mp4'), format: '720p' });
+  await sleep(1500);
+  expect((await http2.get(`/api/jobs/${job.id}`)).body.state).toBe('queued'); // no worker yet
+
+  const s1 = await connectJobsSocket(api1.baseUrl, token);
+  const s2 = await connectJobsSocket(api2.baseUrl, token);
+  sockets.push(s1, s2);
+  const seen1 = collectJobEvents(s1, job.id, true, 60_000);
+  const seen2 = collectJobEvents(s2, job.id, true, 60_000);
+  expect((await subscribe(s1, job.id)).ok).toBe(true);
+  expect((await subscribe(s2, job.id)).ok).toBe(true);
+  const sse = readSse(api2.baseUrl, `/api/jobs/${job.id}/events`, token, 60_000);
+
+  await start('worker');
+  const [events1, events2, frames] = await Promise.all([seen1, seen2, sse]);
+  for (const events of [events1, events2]) {
+    const seqs = events.map((e) => e.seq);
+    expect(new Set(seqs).size).toBe(seqs.length); // each socket: in its job room and its user room, yet once
+    expect(events[events.length - 1].state).toBe('completed');
+    expect(events.map((e) => e.state)).toEqual(expect.arrayContaining(['probing', 'downloading', 'transcoding']));
+  }
+  expect(events2.map((e) => e.seq)).toEqual(events1.map((e) => e.seq));
+  expect(frames[frames.length - 1].state).toBe('completed');
+
+  // The worker wrote the media, the api serves it: one shared DATA_DIR.
+  const playlist = await fetch(`${api2.baseUrl}${events1[events1.length - 1].result.playlistUrl}`, {
+    headers: { Authorization: `Bearer ${token}` },
+  });
+  expect(playlist.status).toBe(200);
+}, 120_000);
+
+it('a worker-only process serves no HTTP', async () => {
+  const worker = apps.find((a) => a.logs().includes('vidpipe worker ready') && !a.logs().includes('listening'));
+  expect(worker).toBeDefined();
+  await expect(fetch(`${worker!.baseUrl}/api/health`)).rejects.toThrow();
+});
+
+it('separate download and transcode slots: downloads wait for a download slot, never for a transcode', async () => {
+  const [apiProc] = apps;
+  const { token } = await login(apiProc.baseUrl);
+  const http = api(apiProc.baseUrl, token);
+  const slow = await startMediaServer(media.dir, { bytesPerSecond: 40_000 });
+  const create = async (url: string, format = 'best') => (await http.post('/api/jobs', { url, format })).body.id as string;
+  try {
+    const slowA = await create(slow.url('/clip.mp4'));
+    await waitForState(http, slowA, ['downloading'], 20_000);
+    // A fast job downloads in the second slot and is transcoded while A is still downloading.
+    const fast = await create(server.url('/clip.webm'), '480p');
+    await waitForState(http, fast, ['completed'], 60_000);
+    expect((await http.get(`/api/jobs/${slowA}`)).body.state).toBe('downloading');
+    // With both download slots (DOWNLOAD_CONCURRENCY=2) taken, the next job waits its turn.
+    const slowB = await create(slow.url('/clip.mp4'));
+    await waitForState(http, slowB, ['downloading'], 20_000);
+    const waiting = await create(server.url('/clip.webm'), '480p');
+    await sleep(1500);
+    expect((await http.get(`/api/jobs/${waiting}`)).body.state).toBe('queued');
+    await Promise.all([slowA, slowB].map((id) => http.post(`/api/jobs/${id}/cancel`)));
+    expect((await waitForState(http, waiting, ['completed'], 60_000)).state).toBe('completed');
+  } finally {
+    await slow.stop();
+  }
+}, 150_000);

@@ -1,0 +1,284 @@
+// Drives the BUILT app (dist/main.js) as a real process; never imports NestJS.
+import { ChildProcess, spawn } from 'node:child_process';
+import { existsSync, promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { ExitInfo, exitOf, freePort, hasExited, makeTempDir, removeDir, sleep, terminate, trackChild } from './util';
+import { childProcessesOf } from './process';
+
+export const REPO_ROOT = path.resolve(__dirname, '../..');
+export const MAIN_JS = path.join(REPO_ROOT, 'dist', 'main.js');
+export const ADMIN_USERNAME = 'admin';
+export const ADMIN_PASSWORD = 'admin-test-password';
+
+export type Role = 'all' | 'api' | 'worker';
+
+export interface StartAppOptions {
+  /** Unset: the app starts its own private redis-server under DATA_DIR. */
+  redisUrl?: string;
+  /** Unset: a temp dir, removed by stop(). Given: kept (restart with the same dir to test persistence). */
+  dataDir?: string;
+  role?: Role;
+  /** Extra environment, applied last (overrides everything above). */
+  env?: Record<string, string>;
+  /** Readiness timeout, default 20000 ms. */
+  readyTimeoutMs?: number;
+}
+
+export interface AppProcess {
+  /** http://127.0.0.1:<port> (the worker role has a port in its env but no HTTP server). */
+  baseUrl: string;
+  port: number;
+  dataDir: string;
+  proc: ChildProcess;
+  /** Everything the process wrote to stdout and stderr so far. */
+  logs(): string;
+  /** SIGTERM (or `signal`), up to 10 s for the exit, then SIGKILL. Safe to call twice. */
+  stop(signal?: NodeJS.Signals): Promise<void>;
+  /** Resolves when the process exits, for whatever reason. */
+  exited: Promise<ExitInfo>;
+  /**
+   * Filled by stop(): descendants (pids) that were alive when stop() began and still alive 200 ms
+   * after the app exited; stop() SIGKILLs them and notes it in logs(). Empty for a clean shutdown.
+   * (Children of an app that already died on its own are reparented and cannot be found.)
+   */
+  leftBehind: number[];
+}
+
+// Config variables the app reads: never inherit them from the shell that runs jest.
+const APP_ENV_KEYS = [
+  'PORT', 'HOST', 'REDIS_URL', 'DATA_DIR', 'ROLE', 'DOWNLOAD_CONCURRENCY', 'TRANSCODE_CONCURRENCY',
+  'YTDLP_PATH', 'FFMPEG_PATH', 'FFPROBE_PATH', 'ADMIN_USERNAME', 'ADMIN_PASSWORD', 'SESSION_SECRET',
+  'ALLOW_PRIVATE_URLS', 'MAX_DOWNLOAD_BYTES', 'HLS_SEGMENT_SECONDS',
+];
+
+const MAX_LOG_CHARS = 4 * 1024 * 1024;
+
+/**
+ * Spawns `node dist/main.js` without waiting for it to become ready (for tests that expect the
+ * process to refuse a bad configuration and exit). Most tests want startApp().
+ */
+export async function spawnApp(opts: StartAppOptions = {}): Promise<AppProcess> {
+  if (!existsSync(MAIN_JS)) {
+    throw new Error(`${MAIN_JS} does not exist: build the app first (npm run build)`);
+  }
+  const role: Role = opts.role ?? 'all';
+  const port = await freePort();
+  const ownedDataDir = opts.dataDir === undefined;
+  const dataDir = opts.dataDir ?? (await makeTempDir('data'));
+  await fsp.mkdir(dataDir, { recursive: true });
+
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const key of APP_ENV_KEYS) delete env[key];
+  Object.assign(env, {
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    DATA_DIR: dataDir,
+    ROLE: role,
+    ALLOW_PRIVATE_URLS: 'true',
+    ADMIN_USERNAME,
+    ADMIN_PASSWORD,
+    ...(opts.redisUrl !== undefined ? { REDIS_URL: opts.redisUrl } : {}),
+    ...(opts.env ?? {}),
+  });
+
+  const proc = spawn(process.execPath, [MAIN_JS], {
+    cwd: REPO_ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  trackChild(proc);
+  let buf = '';
+  const echo = process.env.VIDPIPE_TEST_ECHO_LOGS === '1';
+  const collect = (d: string): void => {
+    buf += d;
+    if (buf.length > MAX_LOG_CHARS) buf = buf.slice(buf.length - MAX_LOG_CHARS);
+    if (echo) process.stderr.write(`[app:${port}] ${d}`);
+  };
+  proc.stdout?.setEncoding('utf8').on('data', collect);
+  proc.stderr?.setEncoding('utf8').on('data', collect);
+  proc.once('error', (err) => collect(`\n[support] spawn error: ${err.message}\n`));
+  const exited = exitOf(proc);
+
+  let stopping: Promise<void> | undefined;
+  const stop = (signal: NodeJS.Signals = 'SIGTERM'): Promise<void> => {
+    stopping ??= (async () => {
+      // Remember the app's children (a private redis-server, yt-dlp, ffmpeg) so that none
+      // outlives the app, even if it is SIGKILLed or forgets one.
+      const descendants = proc.pid !== undefined && !hasExited(proc) ? childProcessesOf(proc.pid) : [];
+      const res = await terminate(proc, signal, 10000);
+      if (res.forced) collect(`\n[support] app did not exit within 10 s of ${signal}: SIGKILLed\n`);
+      await sleep(descendants.length ? 200 : 0);
+      const left = descendants.filter(isAlive);
+      app.leftBehind.push(...left);
+      for (const pid of left) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // gone meanwhile
+        }
+      }
+      if (left.length) collect(`\n[support] killed child processes left behind by the app: ${left.join(', ')}\n`);
+      if (ownedDataDir) await removeDir(dataDir);
+    })();
+    return stopping;
+  };
+
+  const app: AppProcess = {
+    baseUrl: `http://127.0.0.1:${port}`,
+    port,
+    dataDir,
+    proc,
+    logs: () => buf,
+    stop,
+    exited,
+    leftBehind: [],
+  };
+  return app;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Waits until the app is ready: GET /api/health → 200 (all/api), or the worker's ready line. */
+export async function waitForApp(app: AppProcess, role: Role = 'all', timeoutMs = 20000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const fail = (why: string): Error =>
+    new Error(`vidpipe (${role}, port ${app.port}) ${why}\n----- app logs -----\n${app.logs()}\n--------------------`);
+  for (;;) {
+    if (hasExited(app.proc)) {
+      const { code, signal } = await app.exited;
+      throw fail(`exited before it was ready (code ${code}, signal ${signal})`);
+    }
+    if (role === 'worker') {
+      if (/vidpipe worker ready/.test(app.logs())) return;
+    } else {
+      try {
+        const res = await fetch(`${app.baseUrl}/api/health`, { signal: AbortSignal.timeout(2000) });
+        await res.arrayBuffer().catch(() => undefined);
+        if (res.status === 200) return;
+      } catch {
+        // not listening yet
+      }
+    }
+    if (Date.now() > deadline) throw fail(`was not ready within ${timeoutMs} ms`);
+    await sleep(100);
+  }
+}
+
+/** Spawns the built app and waits until it is ready; on failure the error carries its logs. */
+export async function startApp(opts: StartAppOptions = {}): Promise<AppProcess> {
+  const role: Role = opts.role ?? 'all';
+  for (let attempt = 1; ; attempt++) {
+    const app = await spawnApp(opts);
+    try {
+      await waitForApp(app, role, opts.readyTimeoutMs ?? 20000);
+      return app;
+    } catch (err) {
+      await app.stop('SIGKILL');
+      // Our free port can be taken between the probe and the app's bind: try another one.
+      if (attempt < 3 && /EADDRINUSE/.test(app.logs())) continue;
+      throw err;
+    }
+  }
+}
+
+/** Name=value of the first Set-Cookie header. */
+function firstCookie(headers: Headers): string {
+  const all = typeof headers.getSetCookie === 'function' ? headers.getSetCookie() : [];
+  const raw = all[0] ?? headers.get('set-cookie') ?? '';
+  return raw.split(';')[0].trim();
+}
+
+export interface LoginResult {
+  token: string;
+  /** "name=value" of the session cookie, ready for a Cookie header. */
+  cookie: string;
+  user?: unknown;
+}
+
+/** POST /api/auth/login; throws (with status and body) unless it succeeds. */
+export async function login(
+  baseUrl: string,
+  username: string = ADMIN_USERNAME,
+  password: string = ADMIN_PASSWORD,
+): Promise<LoginResult> {
+  const res = await fetch(`${baseUrl}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+    body: JSON.stringify({ username, password }),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`login as ${username} failed: ${res.status} ${text}`);
+  let body: { token?: unknown; user?: unknown };
+  try {
+    body = JSON.parse(text) as { token?: unknown; user?: unknown };
+  } catch {
+    throw new Error(`login answered ${res.status} with non-JSON: ${text}`);
+  }
+  if (typeof body.token !== 'string') throw new Error(`login answered without a token: ${text}`);
+  return { token: body.token, cookie: firstCookie(res.headers), user: body.user };
+}
+
+export interface ApiResponse {
+  status: number;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  body: any;
+  headers: Headers;
+}
+
+export interface ApiHelpers {
+  baseUrl: string;
+  get(path: string): Promise<ApiResponse>;
+  post(path: string, body?: unknown): Promise<ApiResponse>;
+  del(path: string): Promise<ApiResponse>;
+  /** Any method, extra headers (e.g. a Cookie instead of the token). */
+  request(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<ApiResponse>;
+}
+
+/** JSON when the response says JSON, text otherwise ('' for an empty body). */
+export async function parseBody(res: Response): Promise<unknown> {
+  const text = await res.text();
+  const type = res.headers.get('content-type') ?? '';
+  if (/[/+]json\b/i.test(type) && text.length > 0) {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      return text;
+    }
+  }
+  return text;
+}
+
+/** fetch helpers with `Authorization: Bearer <token>` (token may be '' for anonymous calls). */
+export function api(baseUrl: string, token: string): ApiHelpers {
+  const request = async (
+    method: string,
+    p: string,
+    body?: unknown,
+    extra: Record<string, string> = {},
+  ): Promise<ApiResponse> => {
+    const headers: Record<string, string> = { Accept: 'application/json' };
+    if (token) headers.Authorization = `Bearer ${token}`;
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    Object.assign(headers, extra);
+    const res = await fetch(`${baseUrl}${p.startsWith('/') ? p : `/${p}`}`, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: res.status, body: await parseBody(res), headers: res.headers };
+  };
+  return {
+    baseUrl,
+    request,
+    get: (p) => request('GET', p),
+    post: (p, body) => request('POST', p, body),
+    del: (p) => request('DELETE', p),
+  };
+}
