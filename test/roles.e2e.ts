@@ -101,3 +101,25 @@ it('separate download and transcode slots: downloads wait for a download slot, n
     await slow.stop();
   }
 }, 150_000);
+
+it('a worker that is stopped mid-download hands its job back, and another worker finishes it', async () => {
+  const [apiProc] = apps;
+  const { token } = await login(apiProc.baseUrl);
+  const http = api(apiProc.baseUrl, token);
+  const slow = await startMediaServer(media.dir, { bytesPerSecond: 60_000 });
+  try {
+    const workers = apps.filter((a) => !a.logs().includes('listening'));
+    const { body: job } = await http.post('/api/jobs', { url: slow.url('/clip.mp4') });
+    const downloading = await waitForState(http, job.id, ['downloading'], 20_000);
+    await Promise.all(workers.map((w) => w.stop('SIGTERM')));
+    const handedBack = await waitForState(http, job.id, ['queued'], 10_000);
+    expect(handedBack.attempt).toBe(downloading.attempt);
+    expect(handedBack.message).toMatch(/stopped/);
+    slow.setBytesPerSecond(undefined);
+    apps.push(await startApp({ redisUrl: redis.url, dataDir, role: 'worker' }));
+    const done = await waitForState(http, job.id, ['completed'], 60_000);
+    expect(done.progress.percent).toBe(100);
+  } finally {
+    await slow.stop();
+  }
+}, 120_000);

@@ -94,6 +94,12 @@ export class JobReporter {
     await this.flushNow();
   }
 
+  /** Back to the queue (a worker stopped): percent is kept, so the bar does not jump back. */
+  async requeue(message: string): Promise<void> {
+    this.job = { ...this.job, state: 'queued', message, progress: { ...this.job.progress, stagePercent: 0, speedBps: null, etaSeconds: null } };
+    await this.flushNow();
+  }
+
   async fail(error: JobError): Promise<void> {
     this.job = { ...this.job, state: 'failed' as JobState, message: error.message, error, finishedAt: new Date().toISOString() };
     await this.flushNow();

@@ -2,11 +2,11 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { WorkerHost } from '@nestjs/bullmq';
 import { Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { Job } from 'bullmq';
+import { DelayedError, Job } from 'bullmq';
 import type { AppConfig } from '../config/config';
 import { JobStore } from '../jobs/job.store';
 import { isFinalState } from '../jobs/job.types';
-import { CancelRegistry } from './cancel-registry';
+import { ABORT_SHUTDOWN, CancelRegistry } from './cancel-registry';
 import { JobReporter } from './job-reporter';
 import { PipelineError } from './pipeline-error';
 
@@ -40,7 +40,7 @@ export abstract class StageProcessor<T extends { jobId: string; attempt: number 
     return path.join(this.config.workDir, jobId);
   }
 
-  async process(job: Job<T>): Promise<void> {
+  async process(job: Job<T>, token?: string): Promise<void> {
     const { jobId, attempt } = job.data;
     const snapshot = await this.store.get(jobId);
     if (!snapshot || snapshot.attempt !== attempt || isFinalState(snapshot.state)) {
@@ -56,6 +56,9 @@ export abstract class StageProcessor<T extends { jobId: string; attempt: number 
     try {
       await this.runStage(job, reporter, controller.signal);
     } catch (err) {
+      if (controller.signal.reason === ABORT_SHUTDOWN && !reporter.superseded) {
+        await this.handBack(job, reporter, token);
+      }
       if (controller.signal.aborted || reporter.superseded) {
         await fs.rm(this.workDirOf(jobId), { recursive: true, force: true });
         return; // cancelled: the api already wrote the final state
@@ -73,5 +76,13 @@ export abstract class StageProcessor<T extends { jobId: string; attempt: number 
       this.cancels.release(jobId, controller);
       await reporter.close();
     }
+  }
+
+  /** This worker is stopping: the job goes back to its queue for another worker, same attempt. */
+  private async handBack(job: Job<T>, reporter: JobReporter, token: string | undefined): Promise<never> {
+    await reporter.close();
+    await reporter.requeue('This worker stopped; waiting for another to carry on');
+    await job.moveToDelayed(Date.now(), token);
+    throw new DelayedError();
   }
 }
