@@ -8,6 +8,7 @@ import express from 'express';
 import { AppModule } from './app.module';
 import { UsersService } from './auth/users.service';
 import { AppConfig, ConfigError, parseConfig } from './config/config';
+import { VidpipeLogger } from './logger';
 import { ensurePrivateRedis, PrivateRedis } from './redis/private-redis';
 
 const logger = new Logger('vidpipe');
@@ -30,19 +31,27 @@ async function main(): Promise<void> {
   }
   const redisUrl = config.redisUrl ?? privateRedis!.url;
   const module = AppModule.forRole(config, redisUrl);
-  const logLevels = ['log', 'error', 'warn'] as const;
+  const nestLogger = new VidpipeLogger('vidpipe', { logLevels: ['log', 'error', 'warn'] });
 
   let app: { close(): Promise<void> };
   if (config.runsApi) {
-    const http = await NestFactory.create<NestExpressApplication>(module, { logger: [...logLevels] });
+    const http = await NestFactory.create<NestExpressApplication>(module, { logger: nestLogger });
     http.disable('x-powered-by');
     serveWebClient(http);
-    await http.get(UsersService).ensureBootstrapAdmin();
+    const generatedPassword = await http.get(UsersService).ensureBootstrapAdmin();
     await http.listen(config.port, config.host);
     app = http;
     logger.log(`vidpipe ${config.role === 'all' ? 'api + worker' : 'api'} listening on http://${config.host}:${config.port}`);
+    if (generatedPassword) {
+      // Printed once, on the console only: it is never stored in clear anywhere.
+      process.stdout.write(
+        `\n  First start: an admin account was created. Log in at http://${config.host}:${config.port}\n` +
+          `    username: ${config.adminUsername}\n    password: ${generatedPassword}\n` +
+          `  Keep it now; it will not be shown again (set ADMIN_PASSWORD to choose one).\n\n`,
+      );
+    }
   } else {
-    app = await NestFactory.createApplicationContext(module, { logger: [...logLevels] });
+    app = await NestFactory.createApplicationContext(module, { logger: nestLogger });
   }
   if (config.runsWorker) {
     logger.log(`vidpipe worker ready (downloads: ${config.downloadConcurrency}, transcodes: ${config.transcodeConcurrency})`);

@@ -19,8 +19,11 @@ export class UsersService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  /** First start: create the admin and print its password once. ADMIN_PASSWORD always wins. */
-  async ensureBootstrapAdmin(): Promise<void> {
+  /**
+   * First start: create the admin. Returns the generated password (for the caller to print
+   * once) when ADMIN_PASSWORD is unset; ADMIN_PASSWORD, when set, always wins.
+   */
+  async ensureBootstrapAdmin(): Promise<string | null> {
     const name = this.config.adminUsername;
     const existing = await this.findStored(name);
     if (existing) {
@@ -28,20 +31,16 @@ export class UsersService {
         await this.redis.client.hset(keys.user(existing.id), 'passwordHash', await hashPassword(this.config.adminPassword));
         this.logger.log(`Admin "${name}" password set from ADMIN_PASSWORD`);
       }
-      return;
+      return null;
     }
     const password = this.config.adminPassword ?? generatePassword();
     const created = await this.create(name, password, 'admin');
-    if (!created) return; // another api process created it at the same moment
+    if (!created) return null; // another api process created it at the same moment
     if (this.config.adminPassword) {
       this.logger.log(`Admin "${name}" created with the password from ADMIN_PASSWORD`);
-    } else {
-      // Printed once, on the console only: it is never stored in clear anywhere.
-      process.stdout.write(
-        `\n  First start: an admin account was created.\n    username: ${name}\n    password: ${password}\n` +
-          `  Keep it now; it will not be shown again (set ADMIN_PASSWORD to choose one).\n\n`,
-      );
+      return null;
     }
+    return password;
   }
 
   async create(username: string, password: string, role: UserRole): Promise<User | null> {
