@@ -30,16 +30,43 @@ async function main(): Promise<void> {
     logger.log(`${privateRedis.owned ? 'Started' : 'Using'} the private Redis at ${privateRedis.url}`);
   }
   const redisUrl = config.redisUrl ?? privateRedis!.url;
+
+  let app: { close(): Promise<void> };
+  try {
+    app = await boot(config, redisUrl);
+  } catch (err) {
+    await privateRedis?.stop().catch(() => undefined); // do not leave a Redis behind a failed start
+    throw err;
+  }
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.log(`${signal}: shutting down`);
+    const force = setTimeout(() => process.exit(1), 15000).unref();
+    await app.close().catch((err: Error) => logger.error(err.message));
+    await privateRedis?.stop().catch(() => undefined);
+    clearTimeout(force);
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+async function boot(config: AppConfig, redisUrl: string): Promise<{ close(): Promise<void> }> {
   const module = AppModule.forRole(config, redisUrl);
   const nestLogger = new VidpipeLogger('vidpipe', { logLevels: ['log', 'error', 'warn'] });
-
   let app: { close(): Promise<void> };
   if (config.runsApi) {
     const http = await NestFactory.create<NestExpressApplication>(module, { logger: nestLogger });
     http.disable('x-powered-by');
     serveWebClient(http);
     const generatedPassword = await http.get(UsersService).ensureBootstrapAdmin();
-    await http.listen(config.port, config.host);
+    await http.listen(config.port, config.host).catch(async (err: Error) => {
+      await http.close().catch(() => undefined);
+      throw err;
+    });
     app = http;
     logger.log(`vidpipe ${config.role === 'all' ? 'api + worker' : 'api'} listening on http://${config.host}:${config.port}`);
     if (generatedPassword) {
@@ -56,20 +83,7 @@ async function main(): Promise<void> {
   if (config.runsWorker) {
     logger.log(`vidpipe worker ready (downloads: ${config.downloadConcurrency}, transcodes: ${config.transcodeConcurrency})`);
   }
-
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.log(`${signal}: shutting down`);
-    const force = setTimeout(() => process.exit(1), 15000).unref();
-    await app.close().catch((err: Error) => logger.error(err.message));
-    await privateRedis?.stop().catch(() => undefined);
-    clearTimeout(force);
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
+  return app;
 }
 
 /** The built React client (web/dist) at `/`, with client-side routes falling back to index.html. */
