@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { api, ApiHelpers, AppProcess, login, startApp } from './support/app';
-import { waitForState } from './support/jobs';
+import { collectJobEvents, connectJobsSocket, subscribe, waitForState } from './support/jobs';
 import { makeLongMp4, makeMedia, MediaSet } from './support/media';
 import { MediaServer, startMediaServer } from './support/media-server';
 import { childProcessesOf, describe as describeProcs } from './support/process';
@@ -16,6 +16,7 @@ let mpeg4Clip: string;
 let server: MediaServer;
 let app: AppProcess;
 let http: ApiHelpers;
+let token: string;
 
 beforeAll(async () => {
   [redis, media] = await Promise.all([startRedis(), makeMedia()]);
@@ -26,8 +27,9 @@ beforeAll(async () => {
     '-c:v', 'mpeg4', '-q:v', '8', path.join(media.dir, mpeg4Clip)]);
   // A 60 s clip of ~1.4 MB at 150 KB/s: about ten seconds of downloading to act on.
   server = await startMediaServer(media.dir, { bytesPerSecond: 150_000 });
-  app = await startApp({ redisUrl: redis.url, env: { PROGRESS_INTERVAL_MS: '100' } });
-  http = api(app.baseUrl, (await login(app.baseUrl)).token);
+  app = await startApp({ redisUrl: redis.url });
+  token = (await login(app.baseUrl)).token;
+  http = api(app.baseUrl, token);
 }, 60_000);
 
 afterAll(async () => {
@@ -59,6 +61,15 @@ it('cancel stops the download at once, leaves no process or partial file, and re
   server.setBytesPerSecond(150_000);
   const { body: job } = await http.post('/api/jobs', { url: server.url(`/${longClip}`) });
   await downloadingWithProgress(job.id);
+  // A watcher gets live progress, throttled to a few events a second (PROGRESS_INTERVAL_MS 250).
+  const socket = await connectJobsSocket(app.baseUrl, token);
+  const watched = collectJobEvents(socket, job.id, false, 2_000);
+  await subscribe(socket, job.id);
+  const events = await watched;
+  socket.disconnect();
+  expect(events.length).toBeGreaterThanOrEqual(4);
+  expect(events.length).toBeLessThanOrEqual(10);
+  expect(events[events.length - 1].progress.downloadedBytes).toBeGreaterThan(events[0].progress.downloadedBytes);
   const workDir = path.join(app.dataDir, 'media.work', job.id);
   expect(fs.existsSync(workDir)).toBe(true);
   expect(toolsOf(app.proc.pid!).length).toBeGreaterThan(0);

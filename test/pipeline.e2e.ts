@@ -100,6 +100,12 @@ describe('an H.264 mp4 link, format best', () => {
     expect(poster.headers.get('content-type')).toBe('image/jpeg');
   });
 
+  it('serves nothing outside the job folder, however the path is spelled', async () => {
+    for (const p of ['..%2f..%2fredis%2fredis.sock', '%2e%2e/%2e%2e/media.work', 'v0/..%2f..%2f..%2fredis', '.%2e/x']) {
+      expect((await fetchMedia(`/media/${run.created.id}/${p}`)).status).toBe(404);
+    }
+  });
+
   it('produces HLS that ffprobe reads as H.264 + AAC at the announced heights', async () => {
     const probe = await runOk('ffprobe', [
       '-v', 'error', '-headers', `Authorization: Bearer ${token}\r\n`, '-show_entries', 'stream=codec_name,height',

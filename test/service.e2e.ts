@@ -45,6 +45,23 @@ describe('first start on a fresh DATA_DIR, without REDIS_URL or ADMIN_PASSWORD',
   }, 60_000);
 });
 
+it('an api and a worker on one DATA_DIR share its private Redis, and the last one out stops it', async () => {
+  const dataDir = await makeTempDir('vidpipe-shared-');
+  const redisOf = () => processesMatching(new RegExp(`redis-server.*${path.basename(dataDir)}`));
+  try {
+    const apiProc = await startApp({ dataDir, role: 'api', spareSharedRedis: true });
+    const worker = await startApp({ dataDir, role: 'worker' });
+    expect(worker.logs()).toMatch(/Using the private Redis/);
+    expect(redisOf()).toHaveLength(1);
+    await apiProc.stop();
+    expect(redisOf()).toHaveLength(1); // the worker still uses it
+    await worker.stop();
+    expect(redisOf()).toHaveLength(0);
+  } finally {
+    await removeDir(dataDir);
+  }
+}, 60_000);
+
 it('refuses a bad configuration with a message naming the variable', async () => {
   const app = await spawnApp({ env: { PORT: 'eighty', DOWNLOAD_CONCURRENCY: '0' } });
   const exit = await app.exited;

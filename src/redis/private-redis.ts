@@ -8,8 +8,9 @@ import Redis from 'ioredis';
 
 export interface PrivateRedis {
   url: string;
-  /** True when this process started it (and so stops it on exit unless others still use it). */
+  /** True when this process started it. */
   owned: boolean;
+  /** Shuts it down unless another process on this DATA_DIR still uses it: the last one out stops it. */
   stop(): Promise<void>;
 }
 
@@ -35,7 +36,7 @@ export async function ensurePrivateRedis(dataDir: string, redisServerPath = 'red
     throw new Error(`DATA_DIR is too long for a unix socket (${socketPath}); use a shorter DATA_DIR or set REDIS_URL.`);
   }
   if (await answersPing(socketPath)) {
-    return { url: socketPath, owned: false, stop: async () => undefined };
+    return { url: socketPath, owned: false, stop: () => stopUnlessShared(socketPath, null) };
   }
   fs.rmSync(socketPath, { force: true });
   const args = [
@@ -70,19 +71,27 @@ export async function ensurePrivateRedis(dataDir: string, redisServerPath = 'red
   return {
     url: socketPath,
     owned: true,
-    stop: async () => {
-      const admin = new Redis({ path: socketPath, maxRetriesPerRequest: 0, retryStrategy: () => null });
-      admin.on('error', () => undefined);
-      try {
-        const info = await admin.info('clients');
-        const connected = Number(/connected_clients:(\d+)/.exec(info)?.[1] ?? '1');
-        // Another vidpipe process on this DATA_DIR still uses it: leave it running for them.
-        if (connected > 1) return;
-        await admin.call('SHUTDOWN').catch(() => undefined);
-        await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-      } finally {
-        admin.disconnect();
-      }
-    },
+    stop: () => stopUnlessShared(socketPath, exited),
   };
+}
+
+async function stopUnlessShared(socketPath: string, exited: Promise<unknown> | null): Promise<void> {
+  const admin = new Redis({ path: socketPath, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  admin.on('error', () => undefined);
+  try {
+    const info = await admin.info('clients');
+    // Another vidpipe process on this DATA_DIR still uses it: leave it running for them.
+    if (Number(/connected_clients:(\d+)/.exec(info)?.[1] ?? '1') > 1) return;
+    await admin.call('SHUTDOWN').catch(() => undefined); // closes this connection too
+    const gone = exited ?? waitUntilGone(socketPath);
+    await Promise.race([gone, new Promise((r) => setTimeout(r, 5000))]);
+  } catch {
+    // already stopped
+  } finally {
+    admin.disconnect();
+  }
+}
+
+async function waitUntilGone(socketPath: string): Promise<void> {
+  for (let i = 0; i < 50 && (await answersPing(socketPath)); i++) await new Promise((r) => setTimeout(r, 100));
 }

@@ -3,7 +3,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { ExitInfo, exitOf, freePort, hasExited, makeTempDir, removeDir, sleep, terminate, trackChild } from './util';
-import { childProcessesOf } from './process';
+import { childProcessesOf, describe } from './process';
 
 export const REPO_ROOT = path.resolve(__dirname, '../..');
 export const MAIN_JS = path.join(REPO_ROOT, 'dist', 'main.js');
@@ -20,6 +20,11 @@ export interface StartAppOptions {
   role?: Role;
   /** Extra environment, applied last (overrides everything above). */
   env?: Record<string, string>;
+  /**
+   * Let a private redis-server this app started outlive it (another app on the same DATA_DIR
+   * still uses it, and is the one to stop it). Default: killed like any other leftover child.
+   */
+  spareSharedRedis?: boolean;
   /** Readiness timeout, default 20000 ms. */
   readyTimeoutMs?: number;
 }
@@ -108,7 +113,8 @@ export async function spawnApp(opts: StartAppOptions = {}): Promise<AppProcess> 
       const res = await terminate(proc, signal, 10000);
       if (res.forced) collect(`\n[support] app did not exit within 10 s of ${signal}: SIGKILLed\n`);
       await sleep(descendants.length ? 200 : 0);
-      const left = descendants.filter(isAlive);
+      const spared = (pid: number) => opts.spareSharedRedis === true && describe([pid]).some((p) => /redis-server/.test(p.cmd));
+      const left = descendants.filter((pid) => isAlive(pid) && !spared(pid));
       app.leftBehind.push(...left);
       for (const pid of left) {
         try {
