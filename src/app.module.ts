@@ -6,7 +6,8 @@ import type { ConnectionOptions } from 'bullmq';
 import { AuthController } from './auth/auth.controller';
 import { AuthGuard } from './auth/auth.guard';
 import { SessionService } from './auth/session.service';
-import { UsersService } from './auth/users.service';
+import { UsersController } from './users/users.controller';
+import { UsersService } from './users/users.service';
 import { APP_CONFIG, AppConfig } from './config/config';
 import { JobEventsController } from './events/job-events.controller';
 import { JobEventsRelay } from './events/job-events.relay';
@@ -28,7 +29,7 @@ import { redisOptionsFor } from './redis/redis-options';
 /** HTTP, socket.io and SSE: what `ROLE=api` runs. */
 @Module({
   imports: [TerminusModule],
-  controllers: [AuthController, JobsController, JobEventsController, MediaController, HealthController],
+  controllers: [AuthController, UsersController, JobsController, JobEventsController, MediaController, HealthController],
   providers: [
     UsersService,
     SessionService,

@@ -6,7 +6,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import express from 'express';
 import { AppModule } from './app.module';
-import { UsersService } from './auth/users.service';
+import { UsersService } from './users/users.service';
 import { AppConfig, ConfigError, parseConfig } from './config/config';
 import { VidpipeLogger } from './logger';
 import { ensurePrivateRedis, PrivateRedis } from './redis/private-redis';

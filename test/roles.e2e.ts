@@ -112,7 +112,9 @@ it('a worker that is stopped mid-download hands its job back, and another worker
     const { body: job } = await http.post('/api/jobs', { url: slow.url('/clip.mp4') });
     const downloading = await waitForState(http, job.id, ['downloading'], 20_000);
     await Promise.all(workers.map((w) => w.stop('SIGTERM')));
-    const handedBack = await waitForState(http, job.id, ['queued'], 10_000);
+    const handedBack = await waitForState(http, job.id, ['queued'], 10_000).catch((err: Error) => {
+      throw new Error(`${err.message}\nworker logs:\n${workers.map((w) => w.logs()).join('\n---\n')}`);
+    });
     expect(handedBack.attempt).toBe(downloading.attempt);
     expect(handedBack.message).toMatch(/stopped/);
     slow.setBytesPerSecond(undefined);

@@ -5,12 +5,17 @@ import { ApiError } from '../http/api-error';
 import { parseOr400 } from '../http/validate';
 import { CurrentUser, Public } from './auth.guard';
 import { SessionService } from './session.service';
-import { AuthUser, SESSION_COOKIE } from './user.types';
-import { UsersService } from './users.service';
+import { AuthUser, newPasswordSchema, SESSION_COOKIE } from '../users/user.types';
+import { UsersService } from '../users/users.service';
 
 const loginSchema = z.object({
   username: z.string({ message: 'username is required' }).min(1).max(64),
   password: z.string({ message: 'password is required' }).min(1).max(1024),
+});
+
+const passwordChangeSchema = z.object({
+  currentPassword: z.string({ message: 'currentPassword is required' }).min(1).max(1024),
+  newPassword: newPasswordSchema,
 });
 
 @Controller('api/auth')
@@ -28,25 +33,49 @@ export class AuthController {
     const user = await this.users.verify(username, password);
     if (!user) throw new ApiError(401, 'bad_credentials', 'That username and password do not match.');
     const token = await this.sessions.create(user);
-    res.cookie(SESSION_COOKIE, token, {
-      httpOnly: true,
-      sameSite: 'lax',
-      secure: req.secure,
-      path: '/',
-      maxAge: this.sessions.ttlSeconds * 1000,
-    });
+    this.setCookie(req, res, token);
     return { user, token };
   }
 
   @Post('logout')
   @HttpCode(204)
   async logout(@CurrentUser() user: AuthUser, @Res({ passthrough: true }) res: Response): Promise<void> {
-    await this.sessions.revoke(user.sessionDigest);
+    await this.sessions.revoke(user.id, user.sessionDigest);
     res.clearCookie(SESSION_COOKIE, { path: '/' });
+  }
+
+  /** Changing one's password ends every session of the account; the caller gets a fresh one. */
+  @Post('password')
+  @HttpCode(200)
+  async changePassword(
+    @CurrentUser() user: AuthUser,
+    @Body() body: unknown,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const { currentPassword, newPassword } = parseOr400(passwordChangeSchema, body);
+    if (!(await this.users.checkPassword(user.id, currentPassword))) {
+      throw new ApiError(403, 'bad_credentials', 'The current password is not right.');
+    }
+    const updated = await this.users.update(user.id, { password: newPassword });
+    await this.sessions.revokeAll(user.id);
+    const token = await this.sessions.create(updated);
+    this.setCookie(req, res, token);
+    return { user: updated, token };
   }
 
   @Get('me')
   me(@CurrentUser() user: AuthUser) {
     return { user: { id: user.id, username: user.username, role: user.role } };
+  }
+
+  private setCookie(req: Request, res: Response, token: string): void {
+    res.cookie(SESSION_COOKIE, token, {
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: req.secure, // true behind a TLS proxy when TRUST_PROXY says so
+      path: '/',
+      maxAge: this.sessions.ttlSeconds * 1000,
+    });
   }
 }

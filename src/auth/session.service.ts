@@ -1,19 +1,29 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import type Redis from 'ioredis';
 import { APP_CONFIG, AppConfig } from '../config/config';
-import { keys } from '../jobs/job-keys';
+import { channels, keys } from '../jobs/job-keys';
 import { RedisService } from '../redis/redis.module';
-import { AuthUser, User } from './user.types';
-import { UsersService } from './users.service';
+import { AuthUser, User } from '../users/user.types';
+import { UsersService } from '../users/users.service';
+
+export interface Revocation {
+  userId: string;
+  /** One session (logout); absent: every session of the user. */
+  sessionDigest?: string;
+}
 
 /**
  * Sessions are opaque random tokens signed with the session secret (a forged token is refused
- * before Redis is asked) and stored in Redis by digest with a TTL, so logout revokes them at
- * once on every api process.
+ * before Redis is asked) and stored in Redis by digest with a TTL. Revoking one (logout) or all
+ * of a user's (password change, disabled, removed) takes effect at once on every api process,
+ * open sockets included: a revocation is published and each gateway drops those sockets.
  */
 @Injectable()
 export class SessionService implements OnModuleInit {
   private secret: Buffer;
+  private subscriber: Redis;
+  private readonly revocationListeners = new Set<(r: Revocation) => void>();
 
   constructor(
     private readonly redis: RedisService,
@@ -26,20 +36,38 @@ export class SessionService implements OnModuleInit {
     // Redis (whatever its DATA_DIR) accepts the same sessions.
     if (this.config.sessionSecret) {
       this.secret = Buffer.from(this.config.sessionSecret);
-      return;
+    } else {
+      await this.redis.client.set(keys.sessionSecret, randomBytes(32).toString('base64url'), 'NX');
+      this.secret = Buffer.from((await this.redis.client.get(keys.sessionSecret)) as string);
     }
-    await this.redis.client.set(keys.sessionSecret, randomBytes(32).toString('base64url'), 'NX');
-    this.secret = Buffer.from((await this.redis.client.get(keys.sessionSecret)) as string);
+    this.subscriber = this.redis.connect('sessions-subscriber');
+    this.subscriber.on('message', (_channel: string, message: string) => {
+      const revocation = JSON.parse(message) as Revocation;
+      for (const listener of this.revocationListeners) listener(revocation);
+    });
+    await this.subscriber.subscribe(channels.sessionsRevoked);
   }
 
   get ttlSeconds(): number {
     return this.config.sessionTtlSeconds;
   }
 
+  onRevoked(listener: (r: Revocation) => void): () => void {
+    this.revocationListeners.add(listener);
+    return () => this.revocationListeners.delete(listener);
+  }
+
   async create(user: User): Promise<string> {
     const nonce = randomBytes(32).toString('base64url');
+    const sessionDigest = digest(nonce);
     const record = JSON.stringify({ userId: user.id, createdAt: new Date().toISOString() });
-    await this.redis.client.set(keys.session(digest(nonce)), record, 'EX', this.config.sessionTtlSeconds);
+    const ttl = this.config.sessionTtlSeconds;
+    await this.redis.client
+      .multi()
+      .set(keys.session(sessionDigest), record, 'EX', ttl)
+      .sadd(keys.sessionsOfUser(user.id), sessionDigest)
+      .expire(keys.sessionsOfUser(user.id), ttl)
+      .exec();
     return `${nonce}.${this.sign(nonce)}`;
   }
 
@@ -54,11 +82,25 @@ export class SessionService implements OnModuleInit {
     const record = await this.redis.client.get(keys.session(sessionDigest));
     if (!record) return null;
     const user = await this.users.get((JSON.parse(record) as { userId: string }).userId);
-    return user ? { id: user.id, username: user.username, role: user.role, sessionDigest } : null;
+    if (!user || user.disabled) return null;
+    return { id: user.id, username: user.username, role: user.role, sessionDigest };
   }
 
-  async revoke(sessionDigest: string): Promise<void> {
-    await this.redis.client.del(keys.session(sessionDigest));
+  async revoke(userId: string, sessionDigest: string): Promise<void> {
+    await this.redis.client.multi().del(keys.session(sessionDigest)).srem(keys.sessionsOfUser(userId), sessionDigest).exec();
+    await this.publish({ userId, sessionDigest });
+  }
+
+  async revokeAll(userId: string): Promise<void> {
+    const digests = await this.redis.client.smembers(keys.sessionsOfUser(userId));
+    const tx = this.redis.client.multi().del(keys.sessionsOfUser(userId));
+    for (const d of digests) tx.del(keys.session(d));
+    await tx.exec();
+    await this.publish({ userId });
+  }
+
+  private async publish(revocation: Revocation): Promise<void> {
+    await this.redis.client.publish(channels.sessionsRevoked, JSON.stringify(revocation));
   }
 
   private sign(nonce: string): string {

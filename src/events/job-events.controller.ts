@@ -1,7 +1,8 @@
 import { Controller, Get, Param, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { CurrentUser } from '../auth/auth.guard';
-import type { AuthUser } from '../auth/user.types';
+import { SessionService } from '../auth/session.service';
+import type { AuthUser } from '../users/user.types';
 import { JobStore } from '../jobs/job.store';
 import { isFinalState, JobSnapshot } from '../jobs/job.types';
 import { JobsService } from '../jobs/jobs.service';
@@ -14,6 +15,7 @@ export class JobEventsController {
     private readonly jobs: JobsService,
     private readonly store: JobStore,
     private readonly relay: JobEventsRelay,
+    private readonly sessions: SessionService,
   ) {}
 
   @Get(':id/events')
@@ -31,6 +33,7 @@ export class JobEventsController {
       if (!open) return;
       open = false;
       unsubscribe();
+      forgetRevocations();
       clearInterval(heartbeat);
       res.end();
     };
@@ -42,6 +45,9 @@ export class JobEventsController {
     };
     // Listen first, then read the current snapshot: nothing falls between the two.
     const unsubscribe = this.relay.onJob(id, send);
+    const forgetRevocations = this.sessions.onRevoked((r) => {
+      if (r.userId === user.id && (!r.sessionDigest || r.sessionDigest === user.sessionDigest)) close();
+    });
     const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), 15000);
     req.on('close', close);
     const current = await this.store.get(id);

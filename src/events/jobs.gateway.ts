@@ -9,7 +9,7 @@ import {
 } from '@nestjs/websockets';
 import type { Namespace, Socket } from 'socket.io';
 import { SessionService } from '../auth/session.service';
-import { AuthUser, tokenFromHeaders } from '../auth/user.types';
+import { AuthUser, tokenFromHeaders } from '../users/user.types';
 import { JOB_ID_PATTERN } from '../jobs/job-keys';
 import { JobStore } from '../jobs/job.store';
 import { ClientToServerEvents, JOBS_NAMESPACE, rooms, ServerToClientEvents, SubscribeAck } from './event-map';
@@ -46,6 +46,17 @@ export class JobsGateway implements OnGatewayInit, OnGatewayConnection {
     // One emit to the union of rooms: a socket in several of them still gets the event once.
     this.relay.onEveryJob((job) => {
       namespace.to([rooms.job(job.id), rooms.user(job.ownerId), rooms.admins]).emit('job', job);
+    });
+    // A revoked session (logout, password change, account disabled or removed) loses its sockets.
+    this.sessions.onRevoked(({ userId, sessionDigest }) => {
+      void namespace
+        .in(rooms.user(userId))
+        .local.fetchSockets()
+        .then((sockets) => {
+          for (const socket of sockets) {
+            if (!sessionDigest || socket.data.user?.sessionDigest === sessionDigest) socket.disconnect(true);
+          }
+        });
     });
     this.logger.log(`socket.io namespace ${JOBS_NAMESPACE} ready`);
   }

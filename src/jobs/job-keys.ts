@@ -8,6 +8,7 @@ export const keys = {
   usersByName: 'vp:users:byname',
   users: 'vp:users',
   session: (digest: string) => `vp:session:${digest}`,
+  sessionsOfUser: (userId: string) => `vp:sessions:user:${userId}`,
   sessionSecret: 'vp:session-secret',
 } as const;
 
@@ -16,6 +17,8 @@ export const channels = {
   jobEvents: 'vp:events:job',
   /** A job id whose running tool must be stopped by whichever worker holds it. */
   jobCancel: 'vp:events:cancel',
+  /** `{ userId, sessionDigest? }`: those sessions are gone; every api process drops their sockets. */
+  sessionsRevoked: 'vp:events:sessions-revoked',
 } as const;
 
 export const JOB_ID_PATTERN = /^[A-Za-z0-9_-]{12}$/;

@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { z } from 'zod';
 import { CurrentUser } from '../auth/auth.guard';
-import type { AuthUser } from '../auth/user.types';
+import type { AuthUser } from '../users/user.types';
 import { parseOr400 } from '../http/validate';
 import { JOB_FORMATS, JOB_STATES } from './job.types';
 import { JobsService } from './jobs.service';

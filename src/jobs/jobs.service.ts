@@ -3,7 +3,7 @@ import path from 'node:path';
 import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Queue } from 'bullmq';
-import type { AuthUser } from '../auth/user.types';
+import type { AuthUser } from '../users/user.types';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { ApiError } from '../http/api-error';
 import { DownloadPayload, QueueName, queueJobId, TranscodePayload } from '../pipeline/queues';
@@ -47,12 +47,19 @@ export class JobsService {
   async cancel(user: AuthUser, id: string): Promise<JobSnapshot> {
     const job = await this.visible(user, id);
     if (isFinalState(job.state)) throw new ApiError(409, 'already_finished', `This job has already ${job.state === 'completed' ? 'completed' : 'ended'}.`);
+    const stored = await this.stop(job);
+    if (!stored) throw new ApiError(409, 'already_finished', 'This job ended before it could be cancelled.');
+    return stored;
+  }
+
+  /** cancelled, its tool killed by whichever worker runs it; null when it had already ended. */
+  private async stop(job: JobSnapshot): Promise<JobSnapshot | null> {
     const stored = await this.store.write(
       { ...job, state: 'cancelled', message: 'Cancelled', finishedAt: new Date().toISOString() },
       'active',
     );
-    if (!stored) throw new ApiError(409, 'already_finished', 'This job ended before it could be cancelled.');
-    await this.store.requestCancel(id);
+    if (!stored) return null;
+    await this.store.requestCancel(job.id);
     await this.dropQueued(job);
     return stored;
   }
@@ -76,11 +83,23 @@ export class JobsService {
   }
 
   async remove(user: AuthUser, id: string): Promise<void> {
-    let job = await this.visible(user, id);
-    if (!isFinalState(job.state)) job = await this.cancel(user, id).catch(() => job);
+    await this.removeJob(await this.visible(user, id));
+  }
+
+  /** Every job of an account that is being removed. */
+  async removeAllOf(ownerId: string): Promise<void> {
+    for (;;) {
+      const { items } = await this.store.list({ ownerId, limit: 50 });
+      if (items.length === 0) return;
+      for (const job of items) await this.removeJob(job);
+    }
+  }
+
+  private async removeJob(job: JobSnapshot): Promise<void> {
+    if (!isFinalState(job.state)) await this.stop(job);
     await this.store.remove(job);
     await this.dropQueued(job);
-    await fs.rm(path.join(this.config.mediaDir, id), { recursive: true, force: true });
+    await fs.rm(path.join(this.config.mediaDir, job.id), { recursive: true, force: true });
   }
 
   private async enqueue(job: JobSnapshot): Promise<void> {

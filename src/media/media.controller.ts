@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Controller, Get, Inject, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { CurrentUser } from '../auth/auth.guard';
-import type { AuthUser } from '../auth/user.types';
+import type { AuthUser } from '../users/user.types';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { ApiError } from '../http/api-error';
 import { JobsService } from '../jobs/jobs.service';

@@ -1,9 +1,12 @@
+import { z } from 'zod';
+
 export type UserRole = 'admin' | 'user';
 
 export interface User {
   id: string;
   username: string;
   role: UserRole;
+  disabled: boolean;
   createdAt: string;
 }
 
@@ -27,3 +30,11 @@ export function tokenFromHeaders(headers: { authorization?: string; cookie?: str
   }
   return null;
 }
+
+export const usernameSchema = z
+  .string({ message: 'username is required' })
+  .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'username must be 1–64 letters, digits, dots, dashes or underscores');
+export const newPasswordSchema = z
+  .string({ message: 'password is required' })
+  .min(8, 'the password must be at least 8 characters')
+  .max(1024, 'the password must be at most 1024 characters');

@@ -1,0 +1,148 @@
+import { randomBytes } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '../config/config';
+import { ApiError } from '../http/api-error';
+import { keys } from '../jobs/job-keys';
+import { RedisService } from '../redis/redis.module';
+import { generatePassword, hashPassword, verifyPassword } from './password';
+import { User, UserRole } from './user.types';
+
+interface StoredUser {
+  id: string;
+  username: string;
+  role: UserRole;
+  createdAt: string;
+  disabled?: string; // '1' when disabled
+  passwordHash: string;
+}
+
+export interface UserPatch {
+  password?: string;
+  role?: UserRole;
+  disabled?: boolean;
+}
+
+const noSuchUser = () => new ApiError(404, 'not_found', 'There is no such user.');
+
+/** Accounts in Redis: `vp:user:<id>` hashes, a case-insensitive name index and a set of ids. */
+@Injectable()
+export class UsersService {
+  private readonly logger = new Logger('Users');
+
+  constructor(
+    private readonly redis: RedisService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /**
+   * First start: create the admin. Returns the generated password (for the caller to print
+   * once) when ADMIN_PASSWORD is unset; ADMIN_PASSWORD, when set, always wins.
+   */
+  async ensureBootstrapAdmin(): Promise<string | null> {
+    const name = this.config.adminUsername;
+    const existing = await this.findStored(name);
+    if (existing) {
+      if (this.config.adminPassword && !(await verifyPassword(this.config.adminPassword, existing.passwordHash))) {
+        await this.redis.client.hset(keys.user(existing.id), 'passwordHash', await hashPassword(this.config.adminPassword));
+        this.logger.log(`Admin "${name}" password set from ADMIN_PASSWORD`);
+      }
+      return null;
+    }
+    const password = this.config.adminPassword ?? generatePassword();
+    const created = await this.create(name, password, 'admin').catch(() => null);
+    if (!created) return null; // another api process created it at the same moment
+    if (this.config.adminPassword) {
+      this.logger.log(`Admin "${name}" created with the password from ADMIN_PASSWORD`);
+      return null;
+    }
+    return password;
+  }
+
+  async create(username: string, password: string, role: UserRole): Promise<User> {
+    const user: StoredUser = {
+      id: randomBytes(9).toString('base64url'),
+      username,
+      role,
+      createdAt: new Date().toISOString(),
+      passwordHash: await hashPassword(password),
+    };
+    const claimed = await this.redis.client.hsetnx(keys.usersByName, username.toLowerCase(), user.id);
+    if (!claimed) throw new ApiError(409, 'username_taken', `The username "${username}" is already taken.`);
+    await this.redis.client.multi().hset(keys.user(user.id), { ...user }).sadd(keys.users, user.id).exec();
+    return this.publicUser(user);
+  }
+
+  async get(id: string): Promise<User | null> {
+    const stored = await this.getStored(id);
+    return stored ? this.publicUser(stored) : null;
+  }
+
+  async list(): Promise<User[]> {
+    const ids = await this.redis.client.smembers(keys.users);
+    const users = await Promise.all(ids.map((id) => this.get(id)));
+    return users.filter((u): u is User => u !== null).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  }
+
+  /** The user when the password matches and the account is enabled; null otherwise. */
+  async verify(username: string, password: string): Promise<User | null> {
+    const stored = await this.findStored(username);
+    // Verifying against a fixed hash for unknown names keeps response times alike.
+    const ok = await verifyPassword(password, stored?.passwordHash ?? DUMMY_HASH);
+    return stored && ok && stored.disabled !== '1' ? this.publicUser(stored) : null;
+  }
+
+  async checkPassword(id: string, password: string): Promise<boolean> {
+    const stored = await this.getStored(id);
+    return stored ? verifyPassword(password, stored.passwordHash) : false;
+  }
+
+  async update(id: string, patch: UserPatch): Promise<User> {
+    const stored = await this.getStored(id);
+    if (!stored) throw noSuchUser();
+    const losesAdmin = stored.role === 'admin' && (patch.role === 'user' || patch.disabled === true);
+    if (losesAdmin) await this.refuseIfLastAdmin(id);
+    const fields: Record<string, string> = {};
+    if (patch.password !== undefined) fields.passwordHash = await hashPassword(patch.password);
+    if (patch.role !== undefined) fields.role = patch.role;
+    if (patch.disabled !== undefined) fields.disabled = patch.disabled ? '1' : '0';
+    if (Object.keys(fields).length) await this.redis.client.hset(keys.user(id), fields);
+    return (await this.get(id))!;
+  }
+
+  /** Removes the account record; the caller removes its sessions and jobs. */
+  async remove(id: string): Promise<User> {
+    const stored = await this.getStored(id);
+    if (!stored) throw noSuchUser();
+    if (stored.role === 'admin') await this.refuseIfLastAdmin(id);
+    await this.redis.client
+      .multi()
+      .del(keys.user(id))
+      .srem(keys.users, id)
+      .hdel(keys.usersByName, stored.username.toLowerCase())
+      .exec();
+    return this.publicUser(stored);
+  }
+
+  private async refuseIfLastAdmin(id: string): Promise<void> {
+    const others = (await this.list()).filter((u) => u.role === 'admin' && !u.disabled && u.id !== id);
+    if (others.length === 0) {
+      throw new ApiError(409, 'last_admin', 'This is the last enabled admin: make another admin first.');
+    }
+  }
+
+  private async findStored(username: string): Promise<StoredUser | null> {
+    const id = await this.redis.client.hget(keys.usersByName, username.toLowerCase());
+    return id ? this.getStored(id) : null;
+  }
+
+  private async getStored(id: string): Promise<StoredUser | null> {
+    const stored = await this.redis.client.hgetall(keys.user(id));
+    return stored.id ? (stored as unknown as StoredUser) : null;
+  }
+
+  private publicUser(u: StoredUser): User {
+    return { id: u.id, username: u.username, role: u.role, disabled: u.disabled === '1', createdAt: u.createdAt };
+  }
+}
+
+const DUMMY_HASH = 'scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
