@@ -5,9 +5,10 @@ import { TerminusModule } from '@nestjs/terminus';
 import type { ConnectionOptions } from 'bullmq';
 import { AuthController } from './auth/auth.controller';
 import { AuthGuard } from './auth/auth.guard';
-import { SessionService } from './auth/session.service';
+import { AuthModule } from './auth/auth.module';
+import { LoginLimiter } from './auth/login-limiter';
+import { AdminModule } from './admin/bull-board.module';
 import { UsersController } from './users/users.controller';
-import { UsersService } from './users/users.service';
 import { APP_CONFIG, AppConfig } from './config/config';
 import { JobEventsController } from './events/job-events.controller';
 import { JobEventsRelay } from './events/job-events.relay';
@@ -28,12 +29,11 @@ import { redisOptionsFor } from './redis/redis-options';
 
 /** HTTP, socket.io and SSE: what `ROLE=api` runs. */
 @Module({
-  imports: [TerminusModule],
+  imports: [TerminusModule, AuthModule, AdminModule],
   controllers: [AuthController, UsersController, JobsController, JobEventsController, MediaController, HealthController],
   providers: [
-    UsersService,
-    SessionService,
     JobsService,
+    LoginLimiter,
     JobEventsRelay,
     JobsGateway,
     { provide: APP_GUARD, useClass: AuthGuard },

@@ -5,6 +5,7 @@ import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import express from 'express';
+import helmet from 'helmet';
 import { AppModule } from './app.module';
 import { UsersService } from './users/users.service';
 import { AppConfig, ConfigError, parseConfig } from './config/config';
@@ -61,6 +62,10 @@ async function boot(config: AppConfig, redisUrl: string): Promise<{ close(): Pro
   if (config.runsApi) {
     const http = await NestFactory.create<NestExpressApplication>(module, { logger: nestLogger });
     http.disable('x-powered-by');
+    http.set('trust proxy', config.trustProxy);
+    http.use(helmet({ contentSecurityPolicy: { directives: CONTENT_SECURITY_POLICY } }));
+    // Closed unless CORS_ORIGIN lists the sites allowed to call the API from a browser.
+    if (config.corsOrigins.length) http.enableCors({ origin: config.corsOrigins, credentials: true });
     serveWebClient(http);
     const generatedPassword = await http.get(UsersService).ensureBootstrapAdmin();
     await http.listen(config.port, config.host).catch(async (err: Error) => {
@@ -85,6 +90,18 @@ async function boot(config: AppConfig, redisUrl: string): Promise<{ close(): Pro
   }
   return app;
 }
+
+// hls.js plays through MediaSource (blob: URLs) and may run a worker; thumbnails come from the sites.
+const CONTENT_SECURITY_POLICY = {
+  defaultSrc: ["'self'"],
+  mediaSrc: ["'self'", 'blob:'],
+  workerSrc: ["'self'", 'blob:'],
+  imgSrc: ["'self'", 'data:', 'https:'],
+  styleSrc: ["'self'", "'unsafe-inline'"],
+  connectSrc: ["'self'"],
+  objectSrc: ["'none'"],
+  frameAncestors: ["'none'"],
+};
 
 /** The built React client (web/dist) at `/`, with client-side routes falling back to index.html. */
 function serveWebClient(app: NestExpressApplication): void {

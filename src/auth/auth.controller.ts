@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { ApiError } from '../http/api-error';
 import { parseOr400 } from '../http/validate';
 import { CurrentUser, Public } from './auth.guard';
+import { LoginLimiter } from './login-limiter';
 import { SessionService } from './session.service';
 import { AuthUser, newPasswordSchema, SESSION_COOKIE } from '../users/user.types';
 import { UsersService } from '../users/users.service';
@@ -23,6 +24,7 @@ export class AuthController {
   constructor(
     private readonly users: UsersService,
     private readonly sessions: SessionService,
+    private readonly limiter: LoginLimiter,
   ) {}
 
   @Public()
@@ -30,8 +32,14 @@ export class AuthController {
   @HttpCode(200)
   async login(@Body() body: unknown, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
     const { username, password } = parseOr400(loginSchema, body);
+    const address = req.ip ?? 'unknown';
+    await this.limiter.assertAllowed(username, address);
     const user = await this.users.verify(username, password);
-    if (!user) throw new ApiError(401, 'bad_credentials', 'That username and password do not match.');
+    if (!user) {
+      await this.limiter.recordFailure(username, address);
+      throw new ApiError(401, 'bad_credentials', 'That username and password do not match.');
+    }
+    await this.limiter.recordSuccess(username);
     const token = await this.sessions.create(user);
     this.setCookie(req, res, token);
     return { user, token };

@@ -1,7 +1,9 @@
-import { CanActivate, ExecutionContext, Injectable, SetMetadata, createParamDecorator } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Inject, Injectable, SetMetadata, createParamDecorator } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
+import { APP_CONFIG, AppConfig } from '../config/config';
 import { ApiError } from '../http/api-error';
+import { isTrustedOrigin, SAFE_METHODS } from '../http/same-origin';
 import { SessionService } from './session.service';
 import { AuthUser, tokenFromHeaders } from '../users/user.types';
 
@@ -19,12 +21,18 @@ export class AuthGuard implements CanActivate {
   constructor(
     private readonly sessions: SessionService,
     private readonly reflector: Reflector,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (context.getType() !== 'http') return true; // sockets authenticate at the handshake
-    if (this.reflector.getAllAndOverride<boolean>(PUBLIC, [context.getHandler(), context.getClass()])) return true;
     const req = context.switchToHttp().getRequest<AuthedRequest>();
+    // The cookie rides along on cross-site requests; a bearer token never does.
+    const viaCookie = !/^Bearer\s/i.test(req.headers.authorization ?? '');
+    if (viaCookie && !SAFE_METHODS.has(req.method) && !isTrustedOrigin(req.headers, ownOrigin(req), this.config.corsOrigins)) {
+      throw new ApiError(403, 'cross_site_request', 'This request came from another site and was refused.');
+    }
+    if (this.reflector.getAllAndOverride<boolean>(PUBLIC, [context.getHandler(), context.getClass()])) return true;
     const user = await this.sessions.verify(tokenFromHeaders(req.headers));
     if (!user) throw new ApiError(401, 'unauthorized', 'Log in first: this needs a valid session.');
     req.user = user;
@@ -38,3 +46,6 @@ export class AuthGuard implements CanActivate {
 export const CurrentUser = createParamDecorator(
   (_: unknown, ctx: ExecutionContext): AuthUser => ctx.switchToHttp().getRequest<AuthedRequest>().user,
 );
+
+/** This server's origin as the browser sees it (https and host from the proxy when trusted). */
+export const ownOrigin = (req: Request): string | null => (req.get('host') ? `${req.protocol}://${req.get('host')}` : null);

@@ -33,6 +33,20 @@ const envSchema = z.object({
   MAX_DOWNLOAD_BYTES: positiveInt.optional(),
   HLS_SEGMENT_SECONDS: positiveInt.max(60).default(4),
   PROGRESS_INTERVAL_MS: z.coerce.number().int().min(0).max(10000).default(250),
+  MAX_DURATION_SECONDS: positiveInt.optional(),
+  TRUST_PROXY: z
+    .string()
+    .regex(/^(true|false|loopback|\d+|[0-9a-fA-F.:/, ]+)$/, 'must be true, false, loopback, a hop count or addresses')
+    .default('false'),
+  CORS_ORIGIN: z
+    .string()
+    .regex(/^https?:\/\/[^\s,]+(,\s*https?:\/\/[^\s,]+)*$/, 'must be a comma-separated list of http(s) origins')
+    .optional(),
+  LOGIN_MAX_FAILURES: positiveInt.default(10),
+  LOGIN_LOCKOUT_MINUTES: positiveInt.default(15),
+  USER_MAX_ACTIVE_JOBS: positiveInt.default(10),
+  USER_MAX_JOBS_PER_MINUTE: positiveInt.default(30),
+  USER_MAX_MEDIA_BYTES: positiveInt.optional(),
 });
 
 export type Role = 'all' | 'api' | 'worker';
@@ -62,6 +76,17 @@ export interface AppConfig {
   hlsSegmentSeconds: number;
   /** Least time between two progress events of one job (state changes are never held back). */
   progressIntervalMs: number;
+  maxDurationSeconds: number | null;
+  /** Express's `trust proxy` setting: whom to believe for the client address and https. */
+  trustProxy: boolean | number | string;
+  /** Origins allowed to call the API from a browser (CORS and cookie requests); empty: same origin only. */
+  corsOrigins: string[];
+  loginMaxFailures: number;
+  loginLockoutSeconds: number;
+  /** Per-user limits; admins are exempt. */
+  userMaxActiveJobs: number;
+  userMaxJobsPerMinute: number;
+  userMaxMediaBytes: number | null;
 }
 
 export class ConfigError extends Error {}
@@ -101,7 +126,21 @@ export function parseConfig(env: NodeJS.ProcessEnv): AppConfig {
     maxDownloadBytes: e.MAX_DOWNLOAD_BYTES ?? null,
     hlsSegmentSeconds: e.HLS_SEGMENT_SECONDS,
     progressIntervalMs: e.PROGRESS_INTERVAL_MS,
+    maxDurationSeconds: e.MAX_DURATION_SECONDS ?? null,
+    trustProxy: parseTrustProxy(e.TRUST_PROXY),
+    corsOrigins: e.CORS_ORIGIN ? e.CORS_ORIGIN.split(',').map((o) => new URL(o.trim()).origin) : [],
+    loginMaxFailures: e.LOGIN_MAX_FAILURES,
+    loginLockoutSeconds: e.LOGIN_LOCKOUT_MINUTES * 60,
+    userMaxActiveJobs: e.USER_MAX_ACTIVE_JOBS,
+    userMaxJobsPerMinute: e.USER_MAX_JOBS_PER_MINUTE,
+    userMaxMediaBytes: e.USER_MAX_MEDIA_BYTES ?? null,
   };
+}
+
+function parseTrustProxy(value: string): boolean | number | string {
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  return /^\d+$/.test(value) ? Number(value) : value;
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');

@@ -1,4 +1,4 @@
-import { Logger } from '@nestjs/common';
+import { Inject, Logger } from '@nestjs/common';
 import {
   ConnectedSocket,
   MessageBody,
@@ -9,6 +9,8 @@ import {
 } from '@nestjs/websockets';
 import type { Namespace, Socket } from 'socket.io';
 import { SessionService } from '../auth/session.service';
+import { APP_CONFIG, AppConfig } from '../config/config';
+import { isTrustedOrigin } from '../http/same-origin';
 import { AuthUser, tokenFromHeaders } from '../users/user.types';
 import { JOB_ID_PATTERN } from '../jobs/job-keys';
 import { JobStore } from '../jobs/job.store';
@@ -25,15 +27,18 @@ export class JobsGateway implements OnGatewayInit, OnGatewayConnection {
     private readonly sessions: SessionService,
     private readonly store: JobStore,
     private readonly relay: JobEventsRelay,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   afterInit(namespace: Namespace<ClientToServerEvents, ServerToClientEvents>): void {
     // The handshake carries the session: `auth: { token }` or the session cookie.
     namespace.use((socket, next) => {
-      const token =
-        typeof socket.handshake.auth?.token === 'string'
-          ? socket.handshake.auth.token
-          : tokenFromHeaders({ cookie: socket.handshake.headers.cookie });
+      const explicit = typeof socket.handshake.auth?.token === 'string' ? (socket.handshake.auth.token as string) : null;
+      const { headers } = socket.handshake;
+      // A page on another site must not ride on the cookie (cross-site WebSocket hijacking).
+      const ownOrigin = headers.host ? `${socket.handshake.secure ? 'https' : 'http'}://${headers.host}` : null;
+      if (!explicit && !isTrustedOrigin(headers, ownOrigin, this.config.corsOrigins)) return next(new Error('unauthorized'));
+      const token = explicit ?? tokenFromHeaders({ cookie: headers.cookie });
       this.sessions
         .verify(token)
         .then((user) => {

@@ -4,6 +4,12 @@ export const keys = {
   jobsAll: 'vp:jobs',
   jobsOfOwner: (ownerId: string) => `vp:jobs:owner:${ownerId}`,
   jobCounter: 'vp:jobs:counter',
+  /** Ids of an owner's jobs that are not final (queued or running): the active-jobs quota. */
+  activeJobsOf: (ownerId: string) => `vp:jobs:active:${ownerId}`,
+  /** Bytes of finished media an owner keeps: the storage quota. */
+  mediaBytesOf: (ownerId: string) => `vp:usage:media-bytes:${ownerId}`,
+  /** Jobs an owner submitted in the current 60 s window: the rate limit. */
+  submissionsOf: (ownerId: string) => `vp:rate:jobs:${ownerId}`,
   user: (id: string) => `vp:user:${id}`,
   usersByName: 'vp:users:byname',
   users: 'vp:users',

@@ -14,7 +14,10 @@ import { emptyProgress, JobFormat, JobSnapshot, JobState } from './job.types';
  */
 export type WriteGuard = 'attempt' | 'active' | 'ended';
 
-// Bumps seq, stores the snapshot and publishes it, all in one step; -1: gone, 0: refused.
+// Bumps seq, stores the snapshot and publishes it, all in one step, keeping the owner's active
+// set and media bytes exact; -1: gone, 0: refused.
+// KEYS: job, owner's active set, owner's media bytes. ARGV: data, state, attempt, guard,
+// expected attempt, channel, job id, media bytes of a completion (0 otherwise).
 const WRITE_SCRIPT = `
 local cur = redis.call('HMGET', KEYS[1], 'state', 'attempt')
 if not cur[1] then return -1 end
@@ -25,6 +28,14 @@ if guard == 'active' and final then return 0 end
 if guard == 'ended' and not (cur[1] == 'failed' or cur[1] == 'cancelled') then return 0 end
 local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
 redis.call('HSET', KEYS[1], 'data', ARGV[1], 'state', ARGV[2], 'attempt', ARGV[3])
+if ARGV[2] == 'completed' or ARGV[2] == 'failed' or ARGV[2] == 'cancelled' then
+  redis.call('SREM', KEYS[2], ARGV[7])
+else
+  redis.call('SADD', KEYS[2], ARGV[7])
+end
+if ARGV[8] ~= '0' then
+  redis.call('INCRBY', KEYS[3], ARGV[8])
+end
 redis.call('PUBLISH', ARGV[6], '{"seq":' .. seq .. ',' .. string.sub(ARGV[1], 2))
 return seq
 `;
@@ -42,7 +53,7 @@ export class JobStore {
 
   constructor(redis: RedisService) {
     this.redis = redis.client;
-    this.redis.defineCommand('vpWriteJob', { numberOfKeys: 1, lua: WRITE_SCRIPT });
+    this.redis.defineCommand('vpWriteJob', { numberOfKeys: 3, lua: WRITE_SCRIPT });
   }
 
   newId(): string {
@@ -74,6 +85,7 @@ export class JobStore {
       .hset(keys.job(job.id), { data: this.encode(job), seq: 1, state: job.state, attempt: 1, ownerId: job.ownerId, order })
       .zadd(keys.jobsAll, order, job.id)
       .zadd(keys.jobsOfOwner(job.ownerId), order, job.id)
+      .sadd(keys.activeJobsOf(job.ownerId), job.id)
       .publish(channels.jobEvents, JSON.stringify(job))
       .exec();
     return job;
@@ -92,12 +104,16 @@ export class JobStore {
     const data = this.encode({ ...next, updatedAt: new Date().toISOString() });
     const seq = (await (this.redis as any).vpWriteJob(
       keys.job(next.id),
+      keys.activeJobsOf(next.ownerId),
+      keys.mediaBytesOf(next.ownerId),
       data,
       next.state,
       String(next.attempt),
       guard,
       String(expectedAttempt),
       channels.jobEvents,
+      next.id,
+      String(next.state === 'completed' ? (next.result?.sizeBytes ?? 0) : 0),
     )) as number;
     return seq > 0 ? this.decode(data, String(seq)) : null;
   }
@@ -125,12 +141,31 @@ export class JobStore {
   }
 
   async remove(job: JobSnapshot): Promise<void> {
-    await this.redis
+    const tx = this.redis
       .multi()
       .del(keys.job(job.id))
       .zrem(keys.jobsAll, job.id)
       .zrem(keys.jobsOfOwner(job.ownerId), job.id)
-      .exec();
+      .srem(keys.activeJobsOf(job.ownerId), job.id);
+    if (job.state === 'completed' && job.result) tx.decrby(keys.mediaBytesOf(job.ownerId), job.result.sizeBytes);
+    await tx.exec();
+  }
+
+  /** What an owner uses now, for the quotas. */
+  async usageOf(ownerId: string): Promise<{ activeJobs: number; mediaBytes: number }> {
+    const [active, bytes] = await Promise.all([
+      this.redis.scard(keys.activeJobsOf(ownerId)),
+      this.redis.get(keys.mediaBytesOf(ownerId)),
+    ]);
+    return { activeJobs: active, mediaBytes: Number(bytes ?? 0) };
+  }
+
+  /** Counts one submission in the owner's current 60 s window (it opens at the first one). */
+  async countSubmission(ownerId: string): Promise<number> {
+    const key = keys.submissionsOf(ownerId);
+    const count = await this.redis.incr(key);
+    if (count === 1) await this.redis.expire(key, 60);
+    return count;
   }
 
   async requestCancel(jobId: string): Promise<void> {

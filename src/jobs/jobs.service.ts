@@ -10,6 +10,7 @@ import { DownloadPayload, QueueName, queueJobId, TranscodePayload } from '../pip
 import { JOB_ID_PATTERN } from './job-keys';
 import { JobStore } from './job.store';
 import { emptyProgress, isFinalState, JobFormat, JobSnapshot, JobState } from './job.types';
+import { formatBytes } from '../common/format';
 import { checkUrl } from './url-policy';
 
 const notFound = () => new ApiError(404, 'not_found', 'There is no such job.');
@@ -27,6 +28,7 @@ export class JobsService {
   async create(user: AuthUser, input: { url: string; format: JobFormat }): Promise<JobSnapshot> {
     const verdict = await checkUrl(input.url, { allowPrivate: this.config.allowPrivateUrls });
     if (!verdict.ok) throw new ApiError(400, verdict.code, verdict.message);
+    await this.assertWithinLimits(user, true);
     const job = await this.store.create({ ownerId: user.id, url: verdict.url, format: input.format });
     await this.enqueue(job);
     return job;
@@ -66,6 +68,7 @@ export class JobsService {
 
   async retry(user: AuthUser, id: string): Promise<JobSnapshot> {
     const job = await this.visible(user, id);
+    await this.assertWithinLimits(user, false);
     const next: JobSnapshot = {
       ...job,
       state: 'queued',
@@ -100,6 +103,22 @@ export class JobsService {
     await this.store.remove(job);
     await this.dropQueued(job);
     await fs.rm(path.join(this.config.mediaDir, job.id), { recursive: true, force: true });
+  }
+
+  /** Per-user limits (admins are exempt): jobs at once, submissions a minute, media kept. */
+  private async assertWithinLimits(user: AuthUser, isSubmission: boolean): Promise<void> {
+    if (user.role === 'admin') return;
+    const c = this.config;
+    const usage = await this.store.usageOf(user.id);
+    if (usage.activeJobs >= c.userMaxActiveJobs) {
+      throw new ApiError(429, 'too_many_jobs', `You already have ${usage.activeJobs} jobs queued or running; wait for one to finish.`);
+    }
+    if (c.userMaxMediaBytes !== null && usage.mediaBytes >= c.userMaxMediaBytes) {
+      throw new ApiError(413, 'storage_full', `Your videos use ${formatBytes(usage.mediaBytes)} of your ${formatBytes(c.userMaxMediaBytes)}; delete some to make room.`);
+    }
+    if (isSubmission && (await this.store.countSubmission(user.id)) > c.userMaxJobsPerMinute) {
+      throw new ApiError(429, 'too_many_submissions', `You can start at most ${c.userMaxJobsPerMinute} jobs a minute; try again in a moment.`);
+    }
   }
 
   private async enqueue(job: JobSnapshot): Promise<void> {

@@ -10,7 +10,7 @@ import { CancelRegistry } from './cancel-registry';
 import { PipelineError } from './pipeline-error';
 import { runTool } from './process/run-tool';
 import { DownloadPayload, QueueName, queueJobId, TranscodePayload } from './queues';
-import { StageProcessor } from './stage-processor';
+import { assertDurationAllowed, StageProcessor } from './stage-processor';
 import { JobReporter } from './job-reporter';
 import { ytdlpDownloadArgs, ytdlpProbeArgs } from './ytdlp/ytdlp-args';
 import { ytdlpErrorFromOutput, ytdlpErrorWithoutFile } from './ytdlp/ytdlp-errors';
@@ -35,6 +35,7 @@ export class DownloadProcessor extends StageProcessor<DownloadPayload> {
     await reporter.enter('probing', 'Looking at the link');
     const info = await this.probe(reporter.snapshot.url, signal);
     if (info.isLive) throw new PipelineError('unsupported_url', 'This is a live stream; only recorded videos can be downloaded.');
+    assertDurationAllowed(info.durationSec, this.config.maxDurationSeconds);
     await reporter.enter('downloading', 'Starting the download', {
       title: info.title,
       durationSec: info.durationSec,
@@ -97,6 +98,10 @@ export class DownloadProcessor extends StageProcessor<DownloadPayload> {
     });
     if (overLimit.signal.aborted && !signal.aborted) throw pipelineError(ytdlpErrorWithoutFile(maxBytes));
     if (run.aborted) throw new PipelineError('internal_error', 'Cancelled');
+    // With --max-filesize, yt-dlp skips every HLS fragment over the limit, then finds the file empty.
+    if (run.exitCode !== 0 && maxBytes && /downloaded file is empty/i.test(run.stderrTail)) {
+      throw pipelineError(ytdlpErrorWithoutFile(maxBytes));
+    }
     if (run.exitCode !== 0) throw pipelineError(ytdlpErrorFromOutput(run.stderrTail, run.exitCode));
     if (!finalPath) throw pipelineError(ytdlpErrorWithoutFile(maxBytes)); // how a max-filesize abort looks
     // The file must be the one it wrote inside our folder.

@@ -8,6 +8,7 @@ import { JobStore } from '../jobs/job.store';
 import { isFinalState } from '../jobs/job.types';
 import { ABORT_SHUTDOWN, CancelRegistry } from './cancel-registry';
 import { JobReporter } from './job-reporter';
+import { formatDuration } from '../common/format';
 import { PipelineError } from './pipeline-error';
 
 /**
@@ -84,5 +85,12 @@ export abstract class StageProcessor<T extends { jobId: string; attempt: number 
     await reporter.requeue('This worker stopped; waiting for another to carry on');
     await job.moveToDelayed(Date.now(), token);
     throw new DelayedError();
+  }
+}
+
+/** MAX_DURATION_SECONDS: refused as soon as the length is known, before the disk fills. */
+export function assertDurationAllowed(durationSec: number | null, maxSeconds: number | null): void {
+  if (maxSeconds !== null && durationSec !== null && durationSec > maxSeconds) {
+    throw new PipelineError('too_large', `The video is ${formatDuration(durationSec)} long; this server takes videos up to ${formatDuration(maxSeconds)}.`);
   }
 }

@@ -16,7 +16,7 @@ import { planTranscode, TranscodePlan } from './ffmpeg/transcode-policy';
 import { JobReporter } from './job-reporter';
 import { PipelineError } from './pipeline-error';
 import { QueueName, TranscodePayload } from './queues';
-import { StageProcessor } from './stage-processor';
+import { assertDurationAllowed, StageProcessor } from './stage-processor';
 
 const POSTER_NAME = 'poster.jpg';
 
@@ -39,6 +39,7 @@ export class TranscodeProcessor extends StageProcessor<TranscodePayload> {
     const planned = planTranscode(streams, reporter.snapshot.format);
     if ('error' in planned) throw new PipelineError(planned.error.code, planned.error.message);
     const durationSec = streams.durationSec ?? reporter.snapshot.durationSec;
+    assertDurationAllowed(durationSec, this.config.maxDurationSeconds); // direct files: known only now
     await reporter.update({ durationSec, message: describePlan(planned) });
 
     const outDir = path.join(this.workDirOf(jobId), 'hls');

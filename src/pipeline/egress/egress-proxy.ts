@@ -16,11 +16,7 @@ export interface EgressProxyOptions {
   allowAddresses?: string[];
 }
 
-export interface EgressRefusal {
-  host: string;
-  address: string | null;
-  reason: string;
-}
+export type EgressRefusal = { host: string; address: string | null; reason: string };
 
 const MAX_BLOCKED = 100;
 const CONNECT_TIMEOUT_MS = 20_000;
@@ -203,7 +199,7 @@ export class EgressProxy {
       if (err instanceof EgressError) return answerText(res, err.status, err.message);
       return answerText(res, 400, 'vidpipe\'s proxy cannot read this request.');
     }
-    if (res.destroyed) return void upstream.destroy();
+    if (req.socket.destroyed) return void upstream.destroy(); // the client left while we resolved
     const forwarded = http.request({
       method: req.method,
       path: target.pathname + target.search,

@@ -1,8 +1,8 @@
 import { readFileSync } from 'fs';
 import { join } from 'path';
 import type { JobError } from '../../jobs/job.types';
+import { formatBytes } from '../../common/format';
 import {
-  formatBytes,
   isMaxFilesizeAbort,
   lastErrorLine,
   ytdlpErrorFromOutput,

@@ -1,4 +1,5 @@
 // Pure mapping of yt-dlp's real failure output (see fixtures/*.stderr.txt) to a stable code and a sentence.
+import { formatBytes } from '../../common/format';
 import type { JobError } from '../../jobs/job.types';
 
 const MAX_SENTENCE_LENGTH = 200;
@@ -90,13 +91,3 @@ export function ytdlpErrorWithoutFile(maxBytes: number | null | undefined): JobE
   return { code: 'download_failed', message: 'yt-dlp finished without producing a file.' };
 }
 
-export function formatBytes(bytes: number): string {
-  const units = ['bytes', 'KB', 'MB', 'GB', 'TB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit += 1;
-  }
-  return unit === 0 ? `${Math.round(value)} bytes` : `${Number(value.toFixed(1))} ${units[unit]}`;
-}

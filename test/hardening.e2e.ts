@@ -1,0 +1,204 @@
+// Safe to expose behind a reverse proxy: headers, CORS, cross-site requests, login lockout,
+// per-user quotas, size and length limits, and Bull Board for admins only.
+import { io } from 'socket.io-client';
+import { api, ApiHelpers, AppProcess, login, startApp } from './support/app';
+import { connectJobsSocket, waitForState } from './support/jobs';
+import { makeMedia, MediaSet } from './support/media';
+import { MediaServer, startMediaServer } from './support/media-server';
+import { RedisHandle, startRedis } from './support/redis';
+
+let redis: RedisHandle;
+let media: MediaSet;
+let server: MediaServer;
+let slow: MediaServer;
+let app: AppProcess;
+let admin: ApiHelpers;
+let adminCookie: string;
+
+const LIMITS = {
+  CORS_ORIGIN: 'https://app.example',
+  LOGIN_MAX_FAILURES: '5',
+  USER_MAX_ACTIVE_JOBS: '2',
+  USER_MAX_JOBS_PER_MINUTE: '4',
+  USER_MAX_MEDIA_BYTES: '1',
+  MAX_DURATION_SECONDS: '5',
+};
+
+beforeAll(async () => {
+  [redis, media] = await Promise.all([startRedis(), makeMedia()]);
+  [server, slow] = await Promise.all([startMediaServer(media.dir), startMediaServer(media.dir, { bytesPerSecond: 20_000 })]);
+  app = await startApp({ redisUrl: redis.url, env: LIMITS });
+  const session = await login(app.baseUrl);
+  admin = api(app.baseUrl, session.token);
+  adminCookie = session.cookie;
+}, 60_000);
+
+afterAll(async () => {
+  await app?.stop();
+  await Promise.all([server?.stop(), slow?.stop()]);
+  await redis?.stop();
+  await media?.cleanup();
+});
+
+let userCount = 0;
+async function newUser() {
+  const username = `user${++userCount}`;
+  await admin.post('/api/users', { username, password: 'a long enough password' });
+  const session = await login(app.baseUrl, username, 'a long enough password');
+  return { username, ...session, http: api(app.baseUrl, session.token) };
+}
+
+it('sends helmet headers and no CORS headers for an unlisted origin', async () => {
+  const res = await fetch(`${app.baseUrl}/api/health`, { headers: { Origin: 'https://evil.example' } });
+  expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+  expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
+  expect(res.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+  expect(res.headers.get('access-control-allow-origin')).toBeNull();
+  const listed = await fetch(`${app.baseUrl}/api/jobs`, {
+    method: 'OPTIONS',
+    headers: { Origin: 'https://app.example', 'Access-Control-Request-Method': 'POST' },
+  });
+  expect(listed.headers.get('access-control-allow-origin')).toBe('https://app.example');
+});
+
+describe('a request made by another site with the cookie is refused', () => {
+  const post = (headers: Record<string, string>) =>
+    api(app.baseUrl, '').request('POST', '/api/jobs', { url: server.url('/missing.mp4') }, headers);
+
+  it('refuses a cross-site POST carrying the cookie', async () => {
+    const res = await post({ Cookie: adminCookie, Origin: 'https://evil.example' });
+    expect(res.status).toBe(403);
+    expect(res.body.code).toBe('cross_site_request');
+  });
+
+  it('accepts the same request from our own origin, a listed origin, or with a bearer token', async () => {
+    expect((await post({ Cookie: adminCookie, Origin: app.baseUrl })).status).toBe(201);
+    expect((await post({ Cookie: adminCookie, Origin: 'https://app.example' })).status).toBe(201);
+    const bearer = await admin.request('POST', '/api/jobs', { url: server.url('/missing.mp4') }, { Origin: 'https://evil.example' });
+    expect(bearer.status).toBe(201);
+  });
+
+  it('refuses a socket from another site riding on the cookie', async () => {
+    const connect = (origin: string) =>
+      new Promise<string>((resolve) => {
+        const s = io(`${app.baseUrl}/jobs`, { transports: ['websocket'], extraHeaders: { Cookie: adminCookie, Origin: origin }, reconnection: false });
+        s.once('connect', () => (s.disconnect(), resolve('connected')));
+        s.once('connect_error', (e) => resolve(e.message));
+      });
+    expect(await connect('https://evil.example')).toBe('unauthorized');
+    expect(await connect(app.baseUrl)).toBe('connected');
+  });
+});
+
+it('locks an account after LOGIN_MAX_FAILURES wrong passwords: thirty in a row get 429s', async () => {
+  const target = await newUser();
+  const statuses: number[] = [];
+  let lastBody: { message?: string } = {};
+  for (let i = 0; i < 30; i++) {
+    const res = await api(app.baseUrl, '').post('/api/auth/login', { username: target.username, password: `wrong-${i}` });
+    statuses.push(res.status);
+    lastBody = res.body;
+  }
+  expect(statuses.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
+  expect(statuses.slice(5).every((s) => s === 429)).toBe(true);
+  expect(lastBody.message).toMatch(/Too many failed logins\. Try again in \d+ minutes?\./);
+  // Even the right password waits; the sessions it already had keep working.
+  const right = await api(app.baseUrl, '').post('/api/auth/login', { username: target.username, password: 'a long enough password' });
+  expect(right.status).toBe(429);
+  expect((await target.http.get('/api/jobs')).status).toBe(200);
+}, 60_000);
+
+describe('per-user limits', () => {
+  it('refuses a third job at once with 429 while two are running', async () => {
+    const u = await newUser();
+    for (let i = 0; i < 2; i++) expect((await u.http.post('/api/jobs', { url: slow.url('/clip.mp4') })).status).toBe(201);
+    const third = await u.http.post('/api/jobs', { url: slow.url('/clip.mp4') });
+    expect(third.status).toBe(429);
+    expect(third.body).toMatchObject({ code: 'too_many_jobs' });
+    expect(third.body.message).toMatch(/2 jobs queued or running/);
+    const mine = (await u.http.get('/api/jobs')).body.items as { id: string }[];
+    await Promise.all(mine.map((j) => u.http.post(`/api/jobs/${j.id}/cancel`)));
+    expect((await u.http.post('/api/jobs', { url: server.url('/missing.mp4') })).status).toBe(201);
+  });
+
+  it('refuses the fifth submission within a minute with 429', async () => {
+    const u = await newUser();
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const res = await u.http.post('/api/jobs', { url: server.url('/missing.mp4') });
+      statuses.push(res.status);
+      if (res.status === 201) await waitForState(u.http, res.body.id, ['failed'], 20_000);
+    }
+    expect(statuses).toEqual([201, 201, 201, 201, 429]);
+  }, 60_000);
+
+  it('refuses new jobs with 413 once the stored media reach the quota, until some are deleted', async () => {
+    const u = await newUser();
+    const first = await u.http.post('/api/jobs', { url: server.url('/clip.webm'), format: '480p' });
+    await waitForState(u.http, first.body.id, ['completed'], 60_000);
+    const second = await u.http.post('/api/jobs', { url: server.url('/clip.webm') });
+    expect(second.status).toBe(413);
+    expect(second.body.code).toBe('storage_full');
+    expect(second.body.message).toMatch(/delete some to make room/);
+    expect((await u.http.del(`/api/jobs/${first.body.id}`)).status).toBe(204);
+    expect((await u.http.post('/api/jobs', { url: server.url('/missing.mp4') })).status).toBe(201);
+  }, 90_000);
+
+  it('does not hold admins to the per-user limits', async () => {
+    for (let i = 0; i < 3; i++) expect((await admin.post('/api/jobs', { url: slow.url('/clip.webm') })).status).toBe(201);
+    const mine = (await admin.get('/api/jobs?limit=100')).body.items as { id: string; state: string }[];
+    await Promise.all(mine.filter((j) => !['completed', 'failed', 'cancelled'].includes(j.state)).map((j) => admin.post(`/api/jobs/${j.id}/cancel`)));
+  });
+});
+
+it('stops a video longer than MAX_DURATION_SECONDS with too_large', async () => {
+  const { body } = await admin.post('/api/jobs', { url: server.url('/clip.mp4') }); // 6 s > 5 s
+  const done = await waitForState(admin, body.id, ['failed'], 30_000);
+  expect(done.error.code).toBe('too_large');
+  expect(done.error.message).toMatch(/6 s long; this server takes videos up to 5 s/);
+}, 60_000);
+
+it('stops a download larger than MAX_DOWNLOAD_BYTES with too_large, for a file and for HLS', async () => {
+  const ownRedis = await startRedis(); // its own: the other app's workers must not take these jobs
+  const small = await startApp({ redisUrl: ownRedis.url, env: { MAX_DOWNLOAD_BYTES: '100000' } });
+  try {
+    const http = api(small.baseUrl, (await login(small.baseUrl)).token);
+    for (const file of ['/clip.mp4', '/hls/index.m3u8']) {
+      const { body } = await http.post('/api/jobs', { url: server.url(file) });
+      const done = await waitForState(http, body.id, ['failed'], 30_000);
+      expect(done.error).toMatchObject({ code: 'too_large' });
+      expect(done.error.message).toMatch(/larger than the download size limit \(100 KB\)/);
+    }
+  } finally {
+    await small.stop();
+    await ownRedis.stop();
+  }
+}, 90_000);
+
+describe('Bull Board at /admin/queues', () => {
+  it.each([
+    ['/admin/queues', 401],
+    ['/admin/queues/api/queues', 401],
+  ])('anonymous %s → %d', async (route, status) => {
+    expect((await fetch(`${app.baseUrl}${route}`)).status).toBe(status);
+  });
+
+  it('is forbidden to plain users, page and JSON API alike', async () => {
+    const u = await newUser();
+    expect((await u.http.get('/admin/queues')).status).toBe(403);
+    expect((await u.http.get('/admin/queues/api/queues')).status).toBe(403);
+  });
+
+  it('shows admins every queue', async () => {
+    const page = await fetch(`${app.baseUrl}/admin/queues`, { headers: { Cookie: adminCookie } });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('vidpipe queues');
+    const queues = await admin.get('/admin/queues/api/queues');
+    expect(queues.status).toBe(200);
+    expect(queues.body.queues.map((q: { name: string }) => q.name).sort()).toEqual(['download', 'transcode']);
+  });
+});
+
+it('keeps an unauthenticated socket out', async () => {
+  await expect(connectJobsSocket(app.baseUrl, '')).rejects.toThrow(/unauthorized/);
+});
