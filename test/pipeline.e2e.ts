@@ -1,4 +1,5 @@
 // The pipeline end to end on the real tools: paste a link, watch it live, play the HLS.
+import fs from 'node:fs';
 import path from 'node:path';
 import { api, ApiHelpers, AppProcess, login, startApp } from './support/app';
 import { collectJobEvents, connectJobsSocket, readSse, Socket, subscribe, waitForState } from './support/jobs';
@@ -168,7 +169,13 @@ it('makes an audio-only stream for format audio', async () => {
 }, 120_000);
 
 describe('failures end the job with a code and a sentence, and the service keeps going', () => {
+  beforeAll(() => {
+    // A playlist saved as a "video" that points ffmpeg at a file on the server.
+    fs.writeFileSync(path.join(media.dir, 'sneaky.mp4'), '#EXTM3U\n#EXT-X-TARGETDURATION:4\n#EXTINF:4.0,\nfile:///etc/hostname\n#EXT-X-ENDLIST\n');
+  });
+
   it.each([
+    ['a playlist pointing at local files, disguised as mp4', '/sneaky.mp4', 'not_video', /not a video/i],
     ['a 404 link', '/missing.mp4', 'source_not_found', /404/],
     ['a page with no video', '/empty.html', 'unsupported_url', /./],
     ['a file that is not video', '/fake.mp4', 'not_video', /not a video/i],

@@ -30,6 +30,10 @@ const envSchema = z.object({
   SESSION_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   SESSION_TTL_HOURS: positiveInt.default(24 * 14),
   ALLOW_PRIVATE_URLS: bool.default(false),
+  ALLOWED_PRIVATE_ADDRESSES: z
+    .string()
+    .regex(/^[0-9a-fA-F.:]+(\s*,\s*[0-9a-fA-F.:]+)*$/, 'must be a comma-separated list of IP addresses')
+    .optional(),
   MAX_DOWNLOAD_BYTES: positiveInt.optional(),
   HLS_SEGMENT_SECONDS: positiveInt.max(60).default(4),
   PROGRESS_INTERVAL_MS: z.coerce.number().int().min(0).max(10000).default(250),
@@ -72,6 +76,8 @@ export interface AppConfig {
   sessionSecret: string | undefined;
   sessionTtlSeconds: number;
   allowPrivateUrls: boolean;
+  /** Exact private addresses allowed anyway (a NAS on the LAN), for the URL check and downloads. */
+  allowedPrivateAddresses: string[];
   maxDownloadBytes: number | null;
   hlsSegmentSeconds: number;
   /** Least time between two progress events of one job (state changes are never held back). */
@@ -123,6 +129,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): AppConfig {
     sessionSecret: e.SESSION_SECRET,
     sessionTtlSeconds: e.SESSION_TTL_HOURS * 3600,
     allowPrivateUrls: e.ALLOW_PRIVATE_URLS,
+    allowedPrivateAddresses: e.ALLOWED_PRIVATE_ADDRESSES ? e.ALLOWED_PRIVATE_ADDRESSES.split(',').map((a) => a.trim()) : [],
     maxDownloadBytes: e.MAX_DOWNLOAD_BYTES ?? null,
     hlsSegmentSeconds: e.HLS_SEGMENT_SECONDS,
     progressIntervalMs: e.PROGRESS_INTERVAL_MS,

@@ -1,5 +1,5 @@
-import { Controller, Get, Param, Req, Res } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import { Controller, Get, Param, Res } from '@nestjs/common';
+import type { Response } from 'express';
 import { CurrentUser } from '../auth/auth.guard';
 import { SessionService } from '../auth/session.service';
 import type { AuthUser } from '../users/user.types';
@@ -19,8 +19,9 @@ export class JobEventsController {
   ) {}
 
   @Get(':id/events')
-  async stream(@CurrentUser() user: AuthUser, @Param('id') id: string, @Req() req: Request, @Res() res: Response) {
+  async stream(@CurrentUser() user: AuthUser, @Param('id') id: string, @Res() res: Response) {
     await this.jobs.visible(user, id); // 404 before any byte of the stream
+    if (res.destroyed) return; // the client left while we checked
     res.writeHead(200, {
       'Content-Type': 'text/event-stream; charset=utf-8',
       'Cache-Control': 'no-cache, no-transform',
@@ -49,8 +50,9 @@ export class JobEventsController {
       if (r.userId === user.id && (!r.sessionDigest || r.sessionDigest === user.sessionDigest)) close();
     });
     const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), 15000);
-    req.on('close', close);
-    const current = await this.store.get(id);
+    // The response's close, not the request's: Node ends a request once its (empty) body is read.
+    res.on('close', close);
+    const current = await this.store.get(id).catch(() => null);
     if (current) send(current);
     else close();
   }

@@ -77,11 +77,14 @@ export class JobsGateway implements OnGatewayInit, OnGatewayConnection {
   async subscribe(@ConnectedSocket() socket: JobsSocket, @MessageBody() body: unknown): Promise<SubscribeAck> {
     const jobId = (body as { jobId?: unknown } | null)?.jobId;
     if (typeof jobId !== 'string' || !JOB_ID_PATTERN.test(jobId)) return { ok: false, error: 'not_found' };
-    // Join first, then read: an event racing the read arrives with a seq the client can compare.
+    // Owner first (it never changes), then join, then read the snapshot: an event racing the
+    // read arrives with a seq the client can compare, and nobody else ever joins the room.
+    const user = socket.data.user;
+    const owner = await this.store.ownerOf(jobId);
+    if (!owner || (owner !== user.id && user.role !== 'admin')) return { ok: false, error: 'not_found' };
     await socket.join(rooms.job(jobId));
     const job = await this.store.get(jobId);
-    const user = socket.data.user;
-    if (!job || (job.ownerId !== user.id && user.role !== 'admin')) {
+    if (!job) {
       await socket.leave(rooms.job(jobId));
       return { ok: false, error: 'not_found' };
     }

@@ -15,6 +15,12 @@ export class ErrorFilter implements ExceptionFilter {
       const status = exception.getStatus();
       const body = exception.getResponse();
       const obj = typeof body === 'object' && body ? (body as Record<string, unknown>) : { message: body };
+      if (isHealthReport(obj)) {
+        // Terminus's report: say which checks failed, and keep the details.
+        const failing = Object.keys(obj.error ?? {}).join(', ') || 'unknown';
+        res.status(status).json({ statusCode: status, error: STATUS_CODES[status], message: `Not healthy: ${failing} failed.`, code: 'unhealthy', status: obj.status, details: obj.details });
+        return;
+      }
       const message = Array.isArray(obj.message) ? obj.message.join('; ') : String(obj.message ?? exception.message);
       res.status(status).json({
         statusCode: status,
@@ -27,6 +33,10 @@ export class ErrorFilter implements ExceptionFilter {
     this.logger.error(exception instanceof Error ? exception.stack : String(exception));
     res.status(500).json({ statusCode: 500, error: 'Internal Server Error', message: 'Something went wrong on the server.', code: 'internal_error' });
   }
+}
+
+function isHealthReport(obj: Record<string, unknown>): obj is { status: string; error?: Record<string, unknown>; details: unknown } {
+  return typeof obj.status === 'string' && typeof obj.details === 'object' && obj.details !== null;
 }
 
 function codeForStatus(status: number): string {

@@ -17,15 +17,17 @@ export type WriteGuard = 'attempt' | 'active' | 'ended';
 // Bumps seq, stores the snapshot and publishes it, all in one step, keeping the owner's active
 // set and media bytes exact; -1: gone, 0: refused.
 // KEYS: job, owner's active set, owner's media bytes. ARGV: data, state, attempt, guard,
-// expected attempt, channel, job id, media bytes of a completion (0 otherwise).
+// expected attempt, channel, job id, media bytes of a completion (0 otherwise), expected seq
+// ('' for any; -2 when it moved on: the caller read a stale copy).
 const WRITE_SCRIPT = `
-local cur = redis.call('HMGET', KEYS[1], 'state', 'attempt')
+local cur = redis.call('HMGET', KEYS[1], 'state', 'attempt', 'seq')
 if not cur[1] then return -1 end
+if ARGV[9] ~= '' and cur[3] ~= ARGV[9] then return -2 end
 local final = cur[1] == 'completed' or cur[1] == 'failed' or cur[1] == 'cancelled'
 local guard = ARGV[4]
 if guard == 'attempt' and (final or cur[2] ~= ARGV[5]) then return 0 end
 if guard == 'active' and final then return 0 end
-if guard == 'ended' and not (cur[1] == 'failed' or cur[1] == 'cancelled') then return 0 end
+if guard == 'ended' and (cur[2] ~= ARGV[5] or not (cur[1] == 'failed' or cur[1] == 'cancelled')) then return 0 end
 local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
 redis.call('HSET', KEYS[1], 'data', ARGV[1], 'state', ARGV[2], 'attempt', ARGV[3])
 if ARGV[2] == 'completed' or ARGV[2] == 'failed' or ARGV[2] == 'cancelled' then
@@ -96,11 +98,36 @@ export class JobStore {
     return data ? this.decode(data, seq) : null;
   }
 
+  async ownerOf(id: string): Promise<string | null> {
+    return this.redis.hget(keys.job(id), 'ownerId');
+  }
+
   /**
    * Stores `next` (its seq is ignored) if the guard allows, publishes it and returns it with
    * its new seq; null when refused or the job is gone.
    */
   async write(next: JobSnapshot, guard: WriteGuard, expectedAttempt = next.attempt): Promise<JobSnapshot | null> {
+    const result = await this.writeIf(next, guard, expectedAttempt, null);
+    return result === 'stale' ? null : result;
+  }
+
+  /**
+   * Read, change, write — again if anything was published in between, so the change applies to
+   * the latest snapshot (a cancel keeps the progress a worker wrote a moment before). `change`
+   * returns null to give up; the result is null when refused, gone or given up.
+   */
+  async transition(id: string, guard: WriteGuard, change: (current: JobSnapshot) => JobSnapshot | null): Promise<JobSnapshot | null> {
+    for (let round = 0; round < 20; round++) {
+      const current = await this.get(id);
+      const next = current && change(current);
+      if (!current || !next) return null;
+      const result = await this.writeIf(next, guard, current.attempt, current.seq);
+      if (result !== 'stale') return result;
+    }
+    throw new Error(`Job ${id} changes too fast to update`);
+  }
+
+  private async writeIf(next: JobSnapshot, guard: WriteGuard, expectedAttempt: number, expectedSeq: number | null): Promise<JobSnapshot | null | 'stale'> {
     const data = this.encode({ ...next, updatedAt: new Date().toISOString() });
     const seq = (await (this.redis as any).vpWriteJob(
       keys.job(next.id),
@@ -114,7 +141,9 @@ export class JobStore {
       channels.jobEvents,
       next.id,
       String(next.state === 'completed' ? (next.result?.sizeBytes ?? 0) : 0),
+      expectedSeq === null ? '' : String(expectedSeq),
     )) as number;
+    if (seq === -2) return 'stale';
     return seq > 0 ? this.decode(data, String(seq)) : null;
   }
 
@@ -126,14 +155,18 @@ export class JobStore {
     for (let round = 0; round < 50 && items.length < q.limit; round++) {
       const batch = await this.redis.zrevrangebyscore(key, max, '-inf', 'WITHSCORES', 'LIMIT', 0, q.limit * 2);
       if (batch.length === 0) return { items, nextCursor: null };
-      for (let i = 0; i < batch.length; i += 2) {
-        max = `(${batch[i + 1]}`;
-        const job = await this.get(batch[i]);
+      const ids = batch.filter((_, i) => i % 2 === 0);
+      const rows = await ids.reduce((p, id) => p.hmget(keys.job(id), 'data', 'seq'), this.redis.pipeline()).exec();
+      for (let i = 0; i < ids.length; i++) {
+        const score = batch[i * 2 + 1];
+        max = `(${score}`;
+        const [data, seq] = (rows?.[i]?.[1] ?? []) as [string | null, string | null];
+        const job = data ? this.decode(data, seq) : null;
         if (!job || (q.state && job.state !== q.state)) continue;
         items.push(job);
         if (items.length === q.limit) {
           const more = await this.redis.zcount(key, '-inf', max);
-          return { items, nextCursor: more > 0 ? batch[i + 1] : null };
+          return { items, nextCursor: more > 0 ? score : null };
         }
       }
     }

@@ -26,7 +26,7 @@ export class JobsService {
   ) {}
 
   async create(user: AuthUser, input: { url: string; format: JobFormat }): Promise<JobSnapshot> {
-    const verdict = await checkUrl(input.url, { allowPrivate: this.config.allowPrivateUrls });
+    const verdict = await checkUrl(input.url, { allowPrivate: this.config.allowPrivateUrls, allowAddresses: this.config.allowedPrivateAddresses });
     if (!verdict.ok) throw new ApiError(400, verdict.code, verdict.message);
     await this.assertWithinLimits(user, true);
     const job = await this.store.create({ ownerId: user.id, url: verdict.url, format: input.format });
@@ -56,30 +56,36 @@ export class JobsService {
 
   /** cancelled, its tool killed by whichever worker runs it; null when it had already ended. */
   private async stop(job: JobSnapshot): Promise<JobSnapshot | null> {
-    const stored = await this.store.write(
-      { ...job, state: 'cancelled', message: 'Cancelled', finishedAt: new Date().toISOString() },
-      'active',
-    );
+    const stored = await this.store.transition(job.id, 'active', (current) => ({
+      ...current,
+      state: 'cancelled',
+      message: 'Cancelled',
+      progress: { ...current.progress, speedBps: null, etaSeconds: null },
+      finishedAt: new Date().toISOString(),
+    }));
     if (!stored) return null;
     await this.store.requestCancel(job.id);
-    await this.dropQueued(job);
+    await this.dropQueued(stored);
     return stored;
   }
 
   async retry(user: AuthUser, id: string): Promise<JobSnapshot> {
     const job = await this.visible(user, id);
     await this.assertWithinLimits(user, false);
-    const next: JobSnapshot = {
-      ...job,
-      state: 'queued',
-      attempt: job.attempt + 1,
-      progress: emptyProgress(),
-      message: 'Waiting for a free downloader',
-      result: undefined,
-      error: undefined,
-      finishedAt: null,
-    };
-    const stored = await this.store.write(next, 'ended', job.attempt);
+    const stored = await this.store.transition(job.id, 'ended', (current) =>
+      current.state === 'failed' || current.state === 'cancelled'
+        ? {
+            ...current,
+            state: 'queued',
+            attempt: current.attempt + 1,
+            progress: emptyProgress(),
+            message: 'Waiting for a free downloader',
+            result: undefined,
+            error: undefined,
+            finishedAt: null,
+          }
+        : null,
+    );
     if (!stored) throw new ApiError(409, 'not_retryable', 'Only a failed or cancelled job can be retried.');
     await this.enqueue(stored);
     return stored;
@@ -140,6 +146,7 @@ export class JobsService {
       if (await entry.isActive()) removedAll = false;
       else await entry.remove().catch(() => (removedAll = false));
     }
-    if (removedAll) await fs.rm(path.join(this.config.workDir, job.id), { recursive: true, force: true });
+    if (removedAll) await fs.rm(path.join(this.config.workDir, job.id, `a${job.attempt}`), { recursive: true, force: true });
+    await fs.rmdir(path.join(this.config.workDir, job.id)).catch(() => undefined); // only when empty
   }
 }

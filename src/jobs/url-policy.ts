@@ -92,14 +92,16 @@ const refusePrivate = (host: string): UrlVerdict => ({
 
 export async function checkUrl(
   input: unknown,
-  opts: { allowPrivate: boolean; lookup?: Lookup },
+  opts: { allowPrivate: boolean; lookup?: Lookup; allowAddresses?: readonly string[] },
 ): Promise<UrlVerdict> {
   const verdict = checkUrlSyntax(input);
   if (!verdict.ok || opts.allowPrivate) return verdict;
+  // Exact addresses an admin let through (ALLOWED_PRIVATE_ADDRESSES, e.g. a NAS on the LAN).
+  const allowed = (ip: string) => isPublicAddress(ip) || (opts.allowAddresses ?? []).includes(ip);
 
   const hostname = new URL(verdict.url).hostname; // already lowercased; IPv4 spellings already dotted-decimal
   const literal = hostname.startsWith('[') ? hostname.slice(1, -1) : hostname.replace(/\.$/, '');
-  if (isIP(literal) !== 0) return isPublicAddress(literal) ? verdict : refusePrivate(literal);
+  if (isIP(literal) !== 0) return allowed(literal) ? verdict : refusePrivate(literal);
   // localhost is loopback by definition (RFC 6761) whatever the resolver says, so it needs no DNS.
   if (literal === 'localhost' || literal.endsWith('.localhost')) return refusePrivate(hostname);
 
@@ -112,5 +114,5 @@ export async function checkUrl(
   }
   if (addresses.length === 0) return invalid(`The address ${hostname} could not be found.`);
   // One private answer is enough: the downloader may connect to any of them.
-  return addresses.every(isPublicAddress) ? verdict : refusePrivate(hostname);
+  return addresses.every(allowed) ? verdict : refusePrivate(hostname);
 }

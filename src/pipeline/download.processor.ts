@@ -8,7 +8,8 @@ import type { JobError } from '../jobs/job.types';
 import { JobStore } from '../jobs/job.store';
 import { CancelRegistry } from './cancel-registry';
 import { PipelineError } from './pipeline-error';
-import { runTool } from './process/run-tool';
+import { EgressProxy, ytdlpProxyArgs, ytdlpProxyEnv } from './egress/egress-proxy';
+import { runTool, ToolOptions, ToolRun } from './process/run-tool';
 import { DownloadPayload, QueueName, queueJobId, TranscodePayload } from './queues';
 import { assertDurationAllowed, StageProcessor } from './stage-processor';
 import { JobReporter } from './job-reporter';
@@ -31,9 +32,18 @@ export class DownloadProcessor extends StageProcessor<DownloadPayload> {
   }
 
   protected async runStage(job: Job<DownloadPayload>, reporter: JobReporter, signal: AbortSignal): Promise<void> {
+    const egress = await this.openEgress();
+    try {
+      await this.probeAndDownload(job, reporter, signal, egress);
+    } finally {
+      await egress?.close();
+    }
+  }
+
+  private async probeAndDownload(job: Job<DownloadPayload>, reporter: JobReporter, signal: AbortSignal, egress: EgressProxy | null): Promise<void> {
     const { jobId, attempt } = job.data;
     await reporter.enter('probing', 'Looking at the link');
-    const info = await this.probe(reporter.snapshot.url, signal);
+    const info = await this.probe(reporter.snapshot.url, signal, egress);
     if (info.isLive) throw new PipelineError('unsupported_url', 'This is a live stream; only recorded videos can be downloaded.');
     assertDurationAllowed(info.durationSec, this.config.maxDurationSeconds);
     await reporter.enter('downloading', 'Starting the download', {
@@ -41,10 +51,10 @@ export class DownloadProcessor extends StageProcessor<DownloadPayload> {
       durationSec: info.durationSec,
       thumbnailUrl: info.thumbnailUrl,
     });
-    const workDir = this.workDirOf(jobId);
+    const workDir = this.workDirOf(jobId, attempt);
     await fs.rm(workDir, { recursive: true, force: true });
     await fs.mkdir(workDir, { recursive: true });
-    const sourcePath = await this.download(reporter, workDir, signal);
+    const sourcePath = await this.download(reporter, workDir, signal, egress);
     await reporter.update({ message: 'Downloaded; waiting for a free transcoder' });
     await this.transcodes.add(
       QueueName.Transcode,
@@ -53,9 +63,33 @@ export class DownloadProcessor extends StageProcessor<DownloadPayload> {
     );
   }
 
-  private async probe(url: string, signal: AbortSignal): Promise<ProbeInfo> {
-    const run = await runTool(this.config.ytdlpPath, ytdlpProbeArgs(url), { signal, collectStdout: true });
+  /**
+   * Unless private URLs are allowed, yt-dlp (and any ffmpeg it starts) goes through a checking
+   * proxy: a redirect or a second DNS answer that leads to a private address is refused when it
+   * connects, not only when the job was submitted.
+   */
+  private openEgress(): Promise<EgressProxy> | null {
+    if (this.config.allowPrivateUrls) return null;
+    return EgressProxy.start({ allowPrivate: false, allowAddresses: this.config.allowedPrivateAddresses });
+  }
+
+  private ytdlp(args: string[], egress: EgressProxy | null, opts: ToolOptions): Promise<ToolRun> {
+    if (!egress) return runTool(this.config.ytdlpPath, args, opts);
+    return runTool(this.config.ytdlpPath, [...ytdlpProxyArgs(egress.url), ...args], { ...opts, env: ytdlpProxyEnv(egress.url) });
+  }
+
+  /** The proxy's refusal explains a failure better than yt-dlp's "HTTP Error 403". */
+  private refusal(egress: EgressProxy | null): PipelineError | null {
+    const refused = egress?.blocked[0];
+    if (!refused) return null;
+    return new PipelineError('private_address', `The link leads to ${refused.host}, a private address this server does not download from.`);
+  }
+
+  private async probe(url: string, signal: AbortSignal, egress: EgressProxy | null): Promise<ProbeInfo> {
+    const run = await this.ytdlp(ytdlpProbeArgs(url), egress, { signal, collectStdout: true });
     if (run.aborted) throw new PipelineError('internal_error', 'Cancelled');
+    const refused = this.refusal(egress);
+    if (refused) throw refused;
     if (run.exitCode !== 0) throw pipelineError(ytdlpErrorFromOutput(run.stderrTail, run.exitCode));
     try {
       return probeInfoFromJson(JSON.parse(run.stdout));
@@ -64,7 +98,7 @@ export class DownloadProcessor extends StageProcessor<DownloadPayload> {
     }
   }
 
-  private async download(reporter: JobReporter, workDir: string, signal: AbortSignal): Promise<string> {
+  private async download(reporter: JobReporter, workDir: string, signal: AbortSignal, egress: EgressProxy | null): Promise<string> {
     const { url, format } = reporter.snapshot;
     const maxBytes = this.config.maxDownloadBytes;
     const tracker = new DownloadProgressTracker();
@@ -72,7 +106,7 @@ export class DownloadProcessor extends StageProcessor<DownloadPayload> {
     const overLimit = new AbortController();
     let finalPath: string | null = null;
     let label = 'Downloading';
-    const run = await runTool(this.config.ytdlpPath, ytdlpDownloadArgs({ url, format, outputDir: workDir, maxBytes }), {
+    const run = await this.ytdlp(ytdlpDownloadArgs({ url, format, outputDir: workDir, maxBytes }), egress, {
       signal: AbortSignal.any([signal, overLimit.signal]),
       onStdoutLine: (line) => {
         const progress = downloadProgressFromLine(line);
@@ -98,6 +132,9 @@ export class DownloadProcessor extends StageProcessor<DownloadPayload> {
     });
     if (overLimit.signal.aborted && !signal.aborted) throw pipelineError(ytdlpErrorWithoutFile(maxBytes));
     if (run.aborted) throw new PipelineError('internal_error', 'Cancelled');
+    // Also after a "success": yt-dlp skips an HLS fragment it could not fetch and carries on.
+    const refused = this.refusal(egress);
+    if (refused) throw refused;
     // With --max-filesize, yt-dlp skips every HLS fragment over the limit, then finds the file empty.
     if (run.exitCode !== 0 && maxBytes && /downloaded file is empty/i.test(run.stderrTail)) {
       throw pipelineError(ytdlpErrorWithoutFile(maxBytes));

@@ -1,5 +1,6 @@
 import { emptyProgress, JobSnapshot } from '../jobs/job.types';
 import { JobReporter } from './job-reporter';
+import { JobSupersededError } from './pipeline-error';
 
 const job = (): JobSnapshot => ({
   id: 'abcdefghijkl', url: 'https://example.com/v', format: 'best', ownerId: 'u1', state: 'queued', seq: 1,
@@ -73,7 +74,7 @@ describe('JobReporter', () => {
     let superseded = 0;
     const reporter = new JobReporter(job(), write, 0, () => superseded++);
     await reporter.enter('probing', 'Looking');
-    await reporter.enter('downloading', 'Downloading');
+    await expect(reporter.enter('downloading', 'Downloading')).rejects.toThrow(JobSupersededError);
     reporter.progress(50);
     await reporter.close();
     expect(written).toHaveLength(1);

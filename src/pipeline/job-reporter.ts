@@ -1,4 +1,5 @@
 import type { JobError, JobProgress, JobResult, JobSnapshot, JobState } from '../jobs/job.types';
+import { JobSupersededError } from './pipeline-error';
 import { STAGE_SPAN } from './queues';
 
 /** Stores a snapshot and returns it with its new seq, or null when the attempt was superseded. */
@@ -48,13 +49,13 @@ export class JobReporter {
       message,
       progress: { ...this.job.progress, percent: Math.max(this.job.progress.percent, from), stagePercent: 0 },
     };
-    await this.flushNow();
+    await this.flushNowOrThrow();
   }
 
   /** Update details without changing state; published at once. */
   async update(patch: Partial<JobSnapshot>): Promise<void> {
     this.job = { ...this.job, ...patch };
-    await this.flushNow();
+    await this.flushNowOrThrow();
   }
 
   /** Progress within the current stage; published at most once per interval. */
@@ -91,24 +92,30 @@ export class JobReporter {
       progress: { ...this.job.progress, percent: 100, stagePercent: 100, etaSeconds: 0 },
       finishedAt: now,
     };
-    await this.flushNow();
+    await this.flushNowOrThrow();
   }
 
   /** Back to the queue (a worker stopped): percent is kept, so the bar does not jump back. */
   async requeue(message: string): Promise<void> {
     this.job = { ...this.job, state: 'queued', message, progress: { ...this.job.progress, stagePercent: 0, speedBps: null, etaSeconds: null } };
-    await this.flushNow();
+    await this.flushNowOrThrow();
   }
 
   async fail(error: JobError): Promise<void> {
     this.job = { ...this.job, state: 'failed' as JobState, message: error.message, error, finishedAt: new Date().toISOString() };
-    await this.flushNow();
+    await this.flushNowOrThrow();
   }
 
   /** Wait for every queued write (and drop a pending trailing one). */
   async close(): Promise<void> {
     this.clearTrailing();
     await this.chain;
+  }
+
+  /** For the awaited writes: a refused one means the attempt is over, so the caller must stop. */
+  private async flushNowOrThrow(): Promise<void> {
+    await this.flushNow();
+    if (this.supersededFlag) throw new JobSupersededError(this.job.id);
   }
 
   private flushNow(): Promise<void> {

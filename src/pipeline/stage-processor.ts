@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { WorkerHost } from '@nestjs/bullmq';
+import { OnWorkerEvent, WorkerHost } from '@nestjs/bullmq';
 import { Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { DelayedError, Job } from 'bullmq';
 import type { AppConfig } from '../config/config';
@@ -37,14 +37,21 @@ export abstract class StageProcessor<T extends { jobId: string; attempt: number 
 
   protected abstract runStage(job: Job<T>, reporter: JobReporter, signal: AbortSignal): Promise<void>;
 
-  protected workDirOf(jobId: string): string {
-    return path.join(this.config.workDir, jobId);
+  /** Per attempt, so an old attempt still cleaning up can never touch a retry's files. */
+  protected workDirOf(jobId: string, attempt: number): string {
+    return path.join(this.config.workDir, jobId, `a${attempt}`);
+  }
+
+  protected async removeWorkDir(jobId: string, attempt: number): Promise<void> {
+    await fs.rm(this.workDirOf(jobId, attempt), { recursive: true, force: true });
+    await fs.rmdir(path.join(this.config.workDir, jobId)).catch(() => undefined); // only when empty
   }
 
   async process(job: Job<T>, token?: string): Promise<void> {
     const { jobId, attempt } = job.data;
     const snapshot = await this.store.get(jobId);
     if (!snapshot || snapshot.attempt !== attempt || isFinalState(snapshot.state)) {
+      await this.removeWorkDir(jobId, attempt); // e.g. a downloaded source whose job was cancelled
       return; // cancelled, retried or deleted while it waited
     }
     const controller = this.cancels.register(jobId);
@@ -61,7 +68,7 @@ export abstract class StageProcessor<T extends { jobId: string; attempt: number 
         await this.handBack(job, reporter, token);
       }
       if (controller.signal.aborted || reporter.superseded) {
-        await fs.rm(this.workDirOf(jobId), { recursive: true, force: true });
+        await this.removeWorkDir(jobId, attempt);
         return; // cancelled: the api already wrote the final state
       }
       const failure =
@@ -71,12 +78,28 @@ export abstract class StageProcessor<T extends { jobId: string; attempt: number 
       this.logger.warn(`Job ${jobId} failed: ${failure.code}: ${failure.message}`);
       await reporter.close();
       await reporter.fail(failure.toJobError()).catch(() => undefined);
-      await fs.rm(this.workDirOf(jobId), { recursive: true, force: true });
+      await this.removeWorkDir(jobId, attempt);
       throw failure;
     } finally {
       this.cancels.release(jobId, controller);
       await reporter.close();
     }
+  }
+
+  /**
+   * BullMQ can fail a job without running it again, e.g. one that stalled (its worker died) more
+   * often than allowed: the job must not stay in a running state forever.
+   */
+  @OnWorkerEvent('failed')
+  async onFailed(job: Job<T> | undefined, err: Error): Promise<void> {
+    if (!job || err instanceof PipelineError || err instanceof DelayedError) return;
+    const snapshot = await this.store.get(job.data.jobId).catch(() => null);
+    if (!snapshot || isFinalState(snapshot.state) || snapshot.attempt !== job.data.attempt) return;
+    const message = `The job could not be finished: ${err.message}`;
+    await this.store
+      .write({ ...snapshot, state: 'failed', message, error: { code: 'internal_error', message }, finishedAt: new Date().toISOString() }, 'attempt')
+      .catch(() => undefined);
+    await this.removeWorkDir(job.data.jobId, job.data.attempt);
   }
 
   /** This worker is stopping: the job goes back to its queue for another worker, same attempt. */

@@ -12,9 +12,10 @@ import { FfmpegProgressParser, stagePercentFromProgress } from './ffmpeg/ffmpeg-
 import { hlsCommand, MASTER_PLAYLIST_NAME, posterCommand } from './ffmpeg/hls-args';
 import { renditionsFromMasterPlaylist } from './ffmpeg/master-playlist';
 import { mediaStreamsFromFfprobe, MediaStreams } from './ffmpeg/media-streams';
+import { demuxerFor, looksLikeText } from './ffmpeg/source-format';
 import { planTranscode, TranscodePlan } from './ffmpeg/transcode-policy';
 import { JobReporter } from './job-reporter';
-import { PipelineError } from './pipeline-error';
+import { JobSupersededError, PipelineError } from './pipeline-error';
 import { QueueName, TranscodePayload } from './queues';
 import { assertDurationAllowed, StageProcessor } from './stage-processor';
 
@@ -33,7 +34,7 @@ export class TranscodeProcessor extends StageProcessor<TranscodePayload> {
   }
 
   protected async runStage(job: Job<TranscodePayload>, reporter: JobReporter, signal: AbortSignal): Promise<void> {
-    const { jobId, sourcePath } = job.data;
+    const { jobId, attempt, sourcePath } = job.data;
     await reporter.enter('transcoding', 'Reading the downloaded file');
     const streams = await this.inspect(sourcePath);
     const planned = planTranscode(streams, reporter.snapshot.format);
@@ -42,10 +43,11 @@ export class TranscodeProcessor extends StageProcessor<TranscodePayload> {
     assertDurationAllowed(durationSec, this.config.maxDurationSeconds); // direct files: known only now
     await reporter.update({ durationSec, message: describePlan(planned) });
 
-    const outDir = path.join(this.workDirOf(jobId), 'hls');
+    const outDir = path.join(this.workDirOf(jobId, attempt), 'hls');
     await fs.rm(outDir, { recursive: true, force: true });
     await fs.mkdir(outDir, { recursive: true });
-    const command = hlsCommand(planned, { outDir, segmentSeconds: this.config.hlsSegmentSeconds });
+    const hls = hlsCommand(planned, { outDir, segmentSeconds: this.config.hlsSegmentSeconds });
+    const command = { ...hls, inputOptions: [...hls.inputOptions, '-f', streams.demuxer] };
     const parser = new FfmpegProgressParser();
     await this.ffmpegOrFail(
       {
@@ -74,24 +76,32 @@ export class TranscodeProcessor extends StageProcessor<TranscodePayload> {
       videoCopied: planned.renditions.some((r) => r.copyVideo),
     };
     // Published in one rename: a half-written folder is never served.
+    if (signal.aborted) throw new JobSupersededError(jobId);
     const finalDir = path.join(this.config.mediaDir, jobId);
     await fs.rm(finalDir, { recursive: true, force: true });
     await fs.rename(outDir, finalDir);
-    await fs.rm(this.workDirOf(jobId), { recursive: true, force: true });
-    await reporter.complete(result, 'Ready to play');
+    try {
+      await reporter.complete(result, 'Ready to play');
+    } catch (err) {
+      // Cancelled or deleted in the last moment: its media must not outlive it.
+      await fs.rm(finalDir, { recursive: true, force: true });
+      throw err;
+    }
+    await this.removeWorkDir(jobId, attempt);
   }
 
   /** A still for the player and the list; a missing poster is no reason to fail the job. */
   private async writePoster(
     sourcePath: string,
     outDir: string,
-    streams: MediaStreams,
+    streams: MediaStreams & { demuxer: string },
     durationSec: number | null,
     signal: AbortSignal,
   ): Promise<boolean> {
     const output = path.join(outDir, POSTER_NAME);
     const atSec = durationSec ? Math.min(durationSec / 3, 10) : 0;
-    const args = posterCommand({ atSec, height: Math.min(360, streams.video!.height) });
+    const poster = posterCommand({ atSec, height: Math.min(360, streams.video!.height) });
+    const args = { ...poster, inputOptions: [...poster.inputOptions, '-f', streams.demuxer] };
     try {
       await this.ffmpeg.run({ input: sourcePath, args, output, signal });
     } catch (err) {
@@ -102,12 +112,22 @@ export class TranscodeProcessor extends StageProcessor<TranscodePayload> {
     return fs.stat(output).then(() => true, () => false);
   }
 
-  private async inspect(sourcePath: string): Promise<MediaStreams> {
+  /** The source's streams, and the demuxer to force: only self-contained media files get this far. */
+  private async inspect(sourcePath: string): Promise<MediaStreams & { demuxer: string }> {
+    const notMedia = new PipelineError('not_video', 'The downloaded file is not a video or audio file that can be read.');
+    const handle = await fs.open(sourcePath, 'r');
+    const head = Buffer.alloc(4096);
+    const { bytesRead } = await handle.read(head, 0, head.length, 0).finally(() => handle.close());
+    if (looksLikeText(head.subarray(0, bytesRead))) throw notMedia;
+    let streams: MediaStreams;
     try {
-      return mediaStreamsFromFfprobe(await this.ffmpeg.probe(sourcePath));
+      streams = mediaStreamsFromFfprobe(await this.ffmpeg.probe(sourcePath));
     } catch {
-      throw new PipelineError('not_video', 'The downloaded file is not a video or audio file that can be read.');
+      throw notMedia;
     }
+    const demuxer = demuxerFor(streams.formatName);
+    if (!demuxer) throw notMedia;
+    return { ...streams, demuxer };
   }
 
   private async ffmpegOrFail(opts: Parameters<FfmpegRunner['run']>[0], code: 'transcode_failed'): Promise<void> {

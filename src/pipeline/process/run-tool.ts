@@ -17,6 +17,8 @@ export interface ToolOptions {
   onStderrLine?: (line: string) => void;
   collectStdout?: boolean;
   cwd?: string;
+  /** Added to the inherited environment. */
+  env?: Record<string, string>;
   maxStdoutBytes?: number;
 }
 
@@ -30,7 +32,8 @@ export function runTool(command: string, args: string[], opts: ToolOptions = {})
       resolve({ exitCode: null, signal: 'SIGKILL', stdout: '', stderrTail: '', aborted: true });
       return;
     }
-    const child = spawn(command, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], cwd: opts.cwd });
+    const env = opts.env ? { ...process.env, ...opts.env } : process.env;
+    const child = spawn(command, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], cwd: opts.cwd, env });
     let stdout = '';
     let stdoutBytes = 0;
     const stderrLines: string[] = [];

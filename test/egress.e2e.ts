@@ -1,0 +1,77 @@
+// The private-address rule holds for every connection the downloader makes, not only for the
+// submitted link: redirects and embedded videos that lead to a private address end the job.
+// 127.0.0.1 stands for an allowed address (ALLOWED_PRIVATE_ADDRESSES) and 127.0.0.2 for a
+// private one; Linux routes all of 127/8 to loopback.
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { api, ApiHelpers, AppProcess, login, startApp } from './support/app';
+import { waitForState } from './support/jobs';
+import { makeMedia, MediaSet } from './support/media';
+import { RedisHandle, startRedis } from './support/redis';
+
+let redis: RedisHandle;
+let media: MediaSet;
+let app: AppProcess;
+let client: ApiHelpers;
+let allowed: http.Server;
+let forbidden: http.Server;
+let allowedBase: string;
+let forbiddenBase: string;
+
+function serve(host: string, routes: (req: http.IncomingMessage, res: http.ServerResponse) => void): Promise<http.Server> {
+  const server = http.createServer(routes);
+  return new Promise((resolve) => server.listen(0, host, () => resolve(server)));
+}
+
+const sendClip = (res: http.ServerResponse) => {
+  res.writeHead(200, { 'Content-Type': 'video/mp4', 'Content-Length': fs.statSync(media.h264Mp4).size });
+  fs.createReadStream(media.h264Mp4).pipe(res);
+};
+
+beforeAll(async () => {
+  [redis, media] = await Promise.all([startRedis(), makeMedia()]);
+  forbidden = await serve('127.0.0.2', (_req, res) => sendClip(res));
+  forbiddenBase = `http://127.0.0.2:${(forbidden.address() as AddressInfo).port}`;
+  allowed = await serve('127.0.0.1', (req, res) => {
+    if (req.url === '/clip.mp4') return sendClip(res);
+    if (req.url === '/go') return void res.writeHead(302, { Location: `${forbiddenBase}/clip.mp4` }).end();
+    if (req.url === '/page.html') {
+      res.writeHead(200, { 'Content-Type': 'text/html' });
+      return void res.end(`<html><head><title>Embedded</title></head><body><video src="${forbiddenBase}/clip.mp4"></video></body></html>`);
+    }
+    res.writeHead(404).end();
+  });
+  allowedBase = `http://127.0.0.1:${(allowed.address() as AddressInfo).port}`;
+  app = await startApp({ redisUrl: redis.url, env: { ALLOW_PRIVATE_URLS: 'false', ALLOWED_PRIVATE_ADDRESSES: '127.0.0.1' } });
+  client = api(app.baseUrl, (await login(app.baseUrl)).token);
+}, 60_000);
+
+afterAll(async () => {
+  await app?.stop();
+  await Promise.all([allowed, forbidden].map((s) => s && new Promise((r) => s.close(r))));
+  await redis?.stop();
+  await media?.cleanup();
+});
+
+it('downloads from an allowed address through the checking proxy', async () => {
+  const { body } = await client.post('/api/jobs', { url: `${allowedBase}/clip.mp4`, format: '720p' });
+  expect((await waitForState(client, body.id, ['completed'], 60_000)).state).toBe('completed');
+}, 90_000);
+
+it('refuses a private address at submission', async () => {
+  const res = await client.post('/api/jobs', { url: `${forbiddenBase}/clip.mp4` });
+  expect(res.status).toBe(400);
+  expect(res.body.code).toBe('private_address');
+});
+
+it.each([
+  ['a redirect', '/go'],
+  ['a page whose <video> is', '/page.html'],
+])('ends the job private_address when %s leads to a private address', async (_, route) => {
+  const { body } = await client.post('/api/jobs', { url: `${allowedBase}${route}` });
+  expect(body.state).toBe('queued');
+  const done = await waitForState(client, body.id, ['failed'], 60_000);
+  expect(done.error.code).toBe('private_address');
+  expect(done.error.message).toBe('The link leads to 127.0.0.2, a private address this server does not download from.');
+}, 90_000);
