@@ -22,6 +22,7 @@ const LIMITS = {
   USER_MAX_JOBS_PER_MINUTE: '4',
   USER_MAX_MEDIA_BYTES: '1',
   MAX_DURATION_SECONDS: '5',
+  TRUST_PROXY: 'loopback', // the tests play the TLS reverse proxy on loopback
 };
 
 beforeAll(async () => {
@@ -107,6 +108,35 @@ it('locks an account after LOGIN_MAX_FAILURES wrong passwords: thirty in a row g
   expect(right.status).toBe(429);
   expect((await target.http.get('/api/jobs')).status).toBe(200);
 }, 60_000);
+
+it('limits failed logins per client address too, across account names', async () => {
+  const from = (address: string, username: string) =>
+    api(app.baseUrl, '').request('POST', '/api/auth/login', { username, password: 'guess' }, { 'X-Forwarded-For': address });
+  const statuses: number[] = [];
+  for (let i = 0; i < 16; i++) statuses.push((await from('203.0.113.7', `nobody${i}`)).status);
+  expect(statuses.slice(0, 15).every((s) => s === 401)).toBe(true); // 3 × LOGIN_MAX_FAILURES
+  expect(statuses[15]).toBe(429);
+  expect((await from('203.0.113.8', 'nobody0')).status).toBe(401); // another address is not held back
+}, 60_000);
+
+it('marks the session cookie Secure when the reverse proxy says the client used https', async () => {
+  const res = await fetch(`${app.baseUrl}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'X-Forwarded-Proto': 'https' },
+    body: JSON.stringify({ username: 'admin', password: 'admin-test-password' }),
+  });
+  const cookie = res.headers.get('set-cookie') ?? '';
+  expect(cookie).toMatch(/vp_session=/);
+  expect(cookie).toMatch(/; Secure/);
+  expect(cookie).toMatch(/; HttpOnly/);
+  expect(cookie).toMatch(/; SameSite=Lax/);
+  const plain = await fetch(`${app.baseUrl}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ username: 'admin', password: 'admin-test-password' }),
+  });
+  expect(plain.headers.get('set-cookie')).not.toMatch(/Secure/);
+});
 
 describe('per-user limits', () => {
   it('refuses a third job at once with 429 while two are running', async () => {

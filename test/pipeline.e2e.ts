@@ -107,6 +107,16 @@ describe('an H.264 mp4 link, format best', () => {
     }
   });
 
+  it('does not follow a symlink out of the job folder', async () => {
+    const link = path.join(app.dataDir, 'media', run.created.id, 'escape.ts');
+    fs.symlinkSync('/etc/hostname', link);
+    try {
+      expect((await fetchMedia(`/media/${run.created.id}/escape.ts`)).status).toBe(404);
+    } finally {
+      fs.unlinkSync(link);
+    }
+  });
+
   it('produces HLS that ffprobe reads as H.264 + AAC at the announced heights', async () => {
     const probe = await runOk('ffprobe', [
       '-v', 'error', '-headers', `Authorization: Bearer ${token}\r\n`, '-show_entries', 'stream=codec_name,height',

@@ -8,6 +8,8 @@ import { isFinalState, JobSnapshot } from '../jobs/job.types';
 import { JobsService } from '../jobs/jobs.service';
 import { JobEventsRelay } from './job-events.relay';
 
+const HEARTBEAT_MS = 10_000;
+
 /** The same live stream as the socket, over plain HTTP (SSE): `curl -N` shows a job's life. */
 @Controller('api/jobs')
 export class JobEventsController {
@@ -49,7 +51,12 @@ export class JobEventsController {
     const forgetRevocations = this.sessions.onRevoked((r) => {
       if (r.userId === user.id && (!r.sessionDigest || r.sessionDigest === user.sessionDigest)) close();
     });
-    const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), 15000);
+    // Redis pub/sub delivers at most once: each heartbeat also re-reads the job, so a missed
+    // event (say, during a reconnect) is caught up within seconds and the stream still ends.
+    const heartbeat = setInterval(() => {
+      res.write(': keep-alive\n\n');
+      void this.store.get(id).then((job) => (job ? send(job) : close()), () => undefined);
+    }, HEARTBEAT_MS);
     // The response's close, not the request's: Node ends a request once its (empty) body is read.
     res.on('close', close);
     const current = await this.store.get(id).catch(() => null);
