@@ -34,6 +34,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await app?.stop();
+  expect(app?.leftBehind).toEqual([]); // no yt-dlp or ffmpeg outlived the app
   await server?.stop();
   await redis?.stop();
   await media?.cleanup();

@@ -22,6 +22,7 @@ beforeAll(async () => {
 afterAll(async () => {
   sockets.forEach((s) => s.disconnect());
   await Promise.all(apps.map((a) => a.stop()));
+  expect(apps.flatMap((a) => a.leftBehind)).toEqual([]); // stopped workers left no tool running
   await server?.stop();
   await redis?.stop();
   await media?.cleanup();

@@ -13,32 +13,41 @@ export const ABORT_SHUTDOWN = 'shutdown';
  */
 @Injectable()
 export class CancelRegistry implements OnModuleInit, OnModuleDestroy {
-  private readonly running = new Map<string, AbortController>();
+  private readonly running = new Map<string, { controller: AbortController; finished: Promise<void>; finish: () => void }>();
   private subscriber: Redis;
 
   constructor(private readonly redis: RedisService) {}
 
   async onModuleInit(): Promise<void> {
     this.subscriber = this.redis.connect('cancel-subscriber');
-    this.subscriber.on('message', (_channel: string, jobId: string) => this.running.get(jobId)?.abort(ABORT_CANCEL));
+    this.subscriber.on('message', (_channel: string, jobId: string) => this.running.get(jobId)?.controller.abort(ABORT_CANCEL));
     await this.subscriber.subscribe(channels.jobCancel);
   }
 
   register(jobId: string): AbortController {
     const controller = new AbortController();
-    this.running.set(jobId, controller);
+    let finish = () => undefined as void;
+    const finished = new Promise<void>((resolve) => (finish = resolve));
+    this.running.set(jobId, { controller, finished, finish });
     return controller;
   }
 
+  /** The processor is done with the job (after any hand-back or failure was written). */
   release(jobId: string, controller: AbortController): void {
-    if (this.running.get(jobId) === controller) this.running.delete(jobId);
+    const entry = this.running.get(jobId);
+    if (entry?.controller !== controller) return;
+    this.running.delete(jobId);
+    entry.finish();
   }
 
   /**
    * Shutting down: stop every running tool before BullMQ closes its workers (that happens at
    * application shutdown, after this), so each processor hands its job back to the queue.
    */
-  onModuleDestroy(): void {
-    for (const controller of this.running.values()) controller.abort(ABORT_SHUTDOWN);
+  async onModuleDestroy(): Promise<void> {
+    const entries = [...this.running.values()];
+    for (const { controller } of entries) controller.abort(ABORT_SHUTDOWN);
+    // Wait for the hand-backs to be written: Redis connections close later in the shutdown.
+    await Promise.race([Promise.all(entries.map((e) => e.finished)), new Promise((r) => setTimeout(r, 10_000))]);
   }
 }
