@@ -1,4 +1,4 @@
-import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { channels } from '../jobs/job-keys';
 import { RedisService } from '../redis/redis.module';
@@ -12,9 +12,10 @@ export const ABORT_SHUTDOWN = 'shutdown';
  * kills the tool's whole process group.
  */
 @Injectable()
-export class CancelRegistry implements OnModuleInit, OnModuleDestroy {
-  private readonly running = new Map<string, { controller: AbortController; finished: Promise<void>; finish: () => void }>();
+export class CancelRegistry implements OnModuleInit {
+  private readonly running = new Map<string, { queue: string; controller: AbortController; finished: Promise<void>; finish: () => void }>();
   private subscriber: Redis;
+  private readonly logger = new Logger('Worker');
 
   constructor(private readonly redis: RedisService) {}
 
@@ -24,11 +25,11 @@ export class CancelRegistry implements OnModuleInit, OnModuleDestroy {
     await this.subscriber.subscribe(channels.jobCancel);
   }
 
-  register(jobId: string): AbortController {
+  register(jobId: string, queue: string): AbortController {
     const controller = new AbortController();
     let finish = () => undefined as void;
     const finished = new Promise<void>((resolve) => (finish = resolve));
-    this.running.set(jobId, { controller, finished, finish });
+    this.running.set(jobId, { queue, controller, finished, finish });
     return controller;
   }
 
@@ -40,14 +41,11 @@ export class CancelRegistry implements OnModuleInit, OnModuleDestroy {
     entry.finish();
   }
 
-  /**
-   * Shutting down: stop every running tool before BullMQ closes its workers (that happens at
-   * application shutdown, after this), so each processor hands its job back to the queue.
-   */
-  async onModuleDestroy(): Promise<void> {
-    const entries = [...this.running.values()];
+  /** Shutting down: abort this queue's running jobs and wait until each processor let go of its job. */
+  async stopAll(queue: string): Promise<void> {
+    const entries = [...this.running.values()].filter((e) => e.queue === queue);
+    if (entries.length) this.logger.log(`Stopping ${entries.length} running ${queue} job(s); they go back to the queue`);
     for (const { controller } of entries) controller.abort(ABORT_SHUTDOWN);
-    // Wait for the hand-backs to be written: Redis connections close later in the shutdown.
     await Promise.race([Promise.all(entries.map((e) => e.finished)), new Promise((r) => setTimeout(r, 10_000))]);
   }
 }

@@ -103,16 +103,25 @@ export class DownloadProcessor extends StageProcessor<DownloadPayload> {
     const maxBytes = this.config.maxDownloadBytes;
     const tracker = new DownloadProgressTracker();
     // yt-dlp checks --max-filesize per HLS fragment only: the whole size is held to it here too.
-    const overLimit = new AbortController();
+    // One controller stops the tool for either reason (not AbortSignal.any: Node 20 may collect
+    // such a composite signal, listeners and all, and the cancel would never arrive).
+    const toolStop = new AbortController();
+    const stopTool = () => toolStop.abort();
+    signal.addEventListener('abort', stopTool, { once: true });
+    if (signal.aborted) toolStop.abort();
+    let tooLarge = false;
     let finalPath: string | null = null;
     let label = 'Downloading';
     const run = await this.ytdlp(ytdlpDownloadArgs({ url, format, outputDir: workDir, maxBytes }), egress, {
-      signal: AbortSignal.any([signal, overLimit.signal]),
+      signal: toolStop.signal,
       onStdoutLine: (line) => {
         const progress = downloadProgressFromLine(line);
         if (progress) {
           const view = tracker.update(progress);
-          if (maxBytes && view.downloadedBytes > maxBytes) overLimit.abort();
+          if (maxBytes && view.downloadedBytes > maxBytes) {
+            tooLarge = true;
+            toolStop.abort();
+          }
           const files = view.fileCount && view.fileCount > 1 ? ` (${view.fileNumber} of ${view.fileCount} files)` : '';
           reporter.progress(
             view.fraction * 100,
@@ -130,7 +139,8 @@ export class DownloadProcessor extends StageProcessor<DownloadPayload> {
         finalPath = downloadedFilepathFromLine(line) ?? finalPath;
       },
     });
-    if (overLimit.signal.aborted && !signal.aborted) throw pipelineError(ytdlpErrorWithoutFile(maxBytes));
+    signal.removeEventListener('abort', stopTool);
+    if (tooLarge && !signal.aborted) throw pipelineError(ytdlpErrorWithoutFile(maxBytes));
     if (run.aborted) throw new PipelineError('internal_error', 'Cancelled');
     // Also after a "success": yt-dlp skips an HLS fragment it could not fetch and carries on.
     const refused = this.refusal(egress);

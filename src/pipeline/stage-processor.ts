@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { OnWorkerEvent, WorkerHost } from '@nestjs/bullmq';
-import { Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { DelayedError, Job } from 'bullmq';
 import type { AppConfig } from '../config/config';
 import { JobStore } from '../jobs/job.store';
@@ -11,6 +11,9 @@ import { JobReporter } from './job-reporter';
 import { formatDuration } from '../common/format';
 import { PipelineError } from './pipeline-error';
 
+/** A handed-back job waits this long, so the stopping worker is gone before it is free again. */
+const HAND_BACK_DELAY_MS = 1000;
+
 /**
  * What every stage shares: skip a job that was cancelled or retried while it waited, hold an
  * abort handle for cancels, report through a JobReporter, and turn a failure into a `failed`
@@ -18,9 +21,10 @@ import { PipelineError } from './pipeline-error';
  */
 export abstract class StageProcessor<T extends { jobId: string; attempt: number }>
   extends WorkerHost
-  implements OnApplicationBootstrap
+  implements OnApplicationBootstrap, OnModuleDestroy
 {
   protected readonly logger = new Logger(this.constructor.name);
+  private stopping = false;
 
   constructor(
     protected readonly store: JobStore,
@@ -33,6 +37,17 @@ export abstract class StageProcessor<T extends { jobId: string; attempt: number 
 
   onApplicationBootstrap(): void {
     this.worker.concurrency = this.concurrency;
+  }
+
+  /**
+   * Shutting down: take no new job first (a job handed back must go to another worker, not
+   * straight back to this one), then stop the running ones; each hands its job back.
+   * BullMQ closes the worker itself later, at application shutdown.
+   */
+  async onModuleDestroy(): Promise<void> {
+    this.stopping = true;
+    await this.worker.pause(true).catch(() => undefined);
+    await this.cancels.stopAll(this.worker.name);
   }
 
   protected abstract runStage(job: Job<T>, reporter: JobReporter, signal: AbortSignal): Promise<void>;
@@ -49,12 +64,17 @@ export abstract class StageProcessor<T extends { jobId: string; attempt: number 
 
   async process(job: Job<T>, token?: string): Promise<void> {
     const { jobId, attempt } = job.data;
+    // A fetch already in flight can still hand a stopping worker a job: give it straight back.
+    if (this.stopping) {
+      await job.moveToDelayed(Date.now() + HAND_BACK_DELAY_MS, token);
+      throw new DelayedError();
+    }
     const snapshot = await this.store.get(jobId);
     if (!snapshot || snapshot.attempt !== attempt || isFinalState(snapshot.state)) {
       await this.removeWorkDir(jobId, attempt); // e.g. a downloaded source whose job was cancelled
       return; // cancelled, retried or deleted while it waited
     }
-    const controller = this.cancels.register(jobId);
+    const controller = this.cancels.register(jobId, job.queueName);
     const reporter = new JobReporter(
       snapshot,
       (next) => this.store.write(next, 'attempt', attempt),
@@ -106,7 +126,7 @@ export abstract class StageProcessor<T extends { jobId: string; attempt: number 
   private async handBack(job: Job<T>, reporter: JobReporter, token: string | undefined): Promise<never> {
     await reporter.close();
     await reporter.requeue('This worker stopped; waiting for another to carry on');
-    await job.moveToDelayed(Date.now(), token);
+    await job.moveToDelayed(Date.now() + HAND_BACK_DELAY_MS, token);
     throw new DelayedError();
   }
 }
