@@ -4,7 +4,7 @@
 // private one; Linux routes all of 127/8 to loopback.
 import fs from 'node:fs';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { api, ApiHelpers, AppProcess, login, startApp } from './support/app';
 import { waitForState } from './support/jobs';
 import { makeMedia, MediaSet } from './support/media';
@@ -18,6 +18,8 @@ let allowed: http.Server;
 let forbidden: http.Server;
 let allowedBase: string;
 let forbiddenBase: string;
+let ftpLike: net.Server;
+let ftpConnections = 0;
 
 function serve(host: string, routes: (req: http.IncomingMessage, res: http.ServerResponse) => void): Promise<http.Server> {
   const server = http.createServer(routes);
@@ -32,10 +34,18 @@ const sendClip = (res: http.ServerResponse) => {
 beforeAll(async () => {
   [redis, media] = await Promise.all([startRedis(), makeMedia()]);
   forbidden = await serve('127.0.0.2', (_req, res) => sendClip(res));
+  // Stands in for an FTP server on the private address: it only counts who connects.
+  ftpLike = net.createServer((socket) => {
+    ftpConnections++;
+    socket.end('220 hello\r\n');
+  });
+  await new Promise<void>((resolve) => ftpLike.listen(0, '127.0.0.2', resolve));
+  const ftpPort = (ftpLike.address() as AddressInfo).port;
   forbiddenBase = `http://127.0.0.2:${(forbidden.address() as AddressInfo).port}`;
   allowed = await serve('127.0.0.1', (req, res) => {
     if (req.url === '/clip.mp4') return sendClip(res);
     if (req.url === '/go') return void res.writeHead(302, { Location: `${forbiddenBase}/clip.mp4` }).end();
+    if (req.url === '/ftp') return void res.writeHead(302, { Location: `ftp://127.0.0.2:${ftpPort}/clip.mp4` }).end();
     if (req.url === '/page.html') {
       res.writeHead(200, { 'Content-Type': 'text/html' });
       return void res.end(`<html><head><title>Embedded</title></head><body><video src="${forbiddenBase}/clip.mp4"></video></body></html>`);
@@ -49,7 +59,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await app?.stop();
-  await Promise.all([allowed, forbidden].map((s) => s && new Promise((r) => s.close(r))));
+  await Promise.all([allowed, forbidden, ftpLike].map((s) => s && new Promise((r) => s.close(r))));
   await redis?.stop();
   await media?.cleanup();
 });
@@ -74,4 +84,12 @@ it.each([
   const done = await waitForState(client, body.id, ['failed'], 60_000);
   expect(done.error.code).toBe('private_address');
   expect(done.error.message).toBe('The link leads to 127.0.0.2, a private address this server does not download from.');
+}, 90_000);
+
+it('never lets yt-dlp follow a redirect to ftp:// around the proxy', async () => {
+  const { body } = await client.post('/api/jobs', { url: `${allowedBase}/ftp` });
+  const done = await waitForState(client, body.id, ['failed'], 60_000);
+  expect(done.error.code).toBe('unsupported_url');
+  expect(done.error.message).toMatch(/ftp:\/\/ is not allowed/);
+  expect(ftpConnections).toBe(0);
 }, 90_000);

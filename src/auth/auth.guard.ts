@@ -5,7 +5,7 @@ import { APP_CONFIG, AppConfig } from '../config/config';
 import { ApiError } from '../http/api-error';
 import { isTrustedOrigin, SAFE_METHODS } from '../http/same-origin';
 import { SessionService } from './session.service';
-import { AuthUser, tokenFromHeaders } from '../users/user.types';
+import { AuthUser, sessionTokenFrom } from '../users/user.types';
 
 const PUBLIC = 'vidpipe:public';
 const ADMIN_ONLY = 'vidpipe:admin-only';
@@ -27,13 +27,14 @@ export class AuthGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (context.getType() !== 'http') return true; // sockets authenticate at the handshake
     const req = context.switchToHttp().getRequest<AuthedRequest>();
+    const session = sessionTokenFrom(req.headers);
     // The cookie rides along on cross-site requests; a bearer token never does.
-    const viaCookie = !/^Bearer\s/i.test(req.headers.authorization ?? '');
-    if (viaCookie && !SAFE_METHODS.has(req.method) && !isTrustedOrigin(req.headers, ownOrigin(req), this.config.corsOrigins)) {
+    const viaCookie = session?.viaCookie ?? true;
+    if (viaCookie && !SAFE_METHODS.has(req.method) && !isTrustedOrigin(req.headers, this.config.corsOrigins)) {
       throw new ApiError(403, 'cross_site_request', 'This request came from another site and was refused.');
     }
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC, [context.getHandler(), context.getClass()])) return true;
-    const user = await this.sessions.verify(tokenFromHeaders(req.headers));
+    const user = await this.sessions.verify(session?.token ?? null);
     if (!user) throw new ApiError(401, 'unauthorized', 'Log in first: this needs a valid session.');
     req.user = user;
     if (this.reflector.getAllAndOverride<boolean>(ADMIN_ONLY, [context.getHandler(), context.getClass()]) && user.role !== 'admin') {
@@ -46,6 +47,3 @@ export class AuthGuard implements CanActivate {
 export const CurrentUser = createParamDecorator(
   (_: unknown, ctx: ExecutionContext): AuthUser => ctx.switchToHttp().getRequest<AuthedRequest>().user,
 );
-
-/** This server's origin as the browser sees it (https and host from the proxy when trusted). */
-export const ownOrigin = (req: Request): string | null => (req.get('host') ? `${req.protocol}://${req.get('host')}` : null);

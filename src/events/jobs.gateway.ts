@@ -11,7 +11,7 @@ import type { Namespace, Socket } from 'socket.io';
 import { SessionService } from '../auth/session.service';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { isTrustedOrigin } from '../http/same-origin';
-import { AuthUser, tokenFromHeaders } from '../users/user.types';
+import { AuthUser, sessionTokenFrom } from '../users/user.types';
 import { JOB_ID_PATTERN } from '../jobs/job-keys';
 import { JobStore } from '../jobs/job.store';
 import { ClientToServerEvents, JOBS_NAMESPACE, rooms, ServerToClientEvents, SubscribeAck } from './event-map';
@@ -36,9 +36,8 @@ export class JobsGateway implements OnGatewayInit, OnGatewayConnection {
       const explicit = typeof socket.handshake.auth?.token === 'string' ? (socket.handshake.auth.token as string) : null;
       const { headers } = socket.handshake;
       // A page on another site must not ride on the cookie (cross-site WebSocket hijacking).
-      const ownOrigin = headers.host ? `${socket.handshake.secure ? 'https' : 'http'}://${headers.host}` : null;
-      if (!explicit && !isTrustedOrigin(headers, ownOrigin, this.config.corsOrigins)) return next(new Error('unauthorized'));
-      const token = explicit ?? tokenFromHeaders({ cookie: headers.cookie });
+      if (!explicit && !isTrustedOrigin(headers, this.config.corsOrigins)) return next(new Error('unauthorized'));
+      const token = explicit ?? sessionTokenFrom({ cookie: headers.cookie })?.token ?? null;
       this.sessions
         .verify(token)
         .then((user) => {
@@ -46,7 +45,7 @@ export class JobsGateway implements OnGatewayInit, OnGatewayConnection {
           socket.data.user = user;
           next();
         })
-        .catch((err: Error) => next(err));
+        .catch(() => next(new Error('unauthorized')));
     });
     // One emit to the union of rooms: a socket in several of them still gets the event once.
     this.relay.onEveryJob((job) => {

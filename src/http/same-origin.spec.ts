@@ -1,11 +1,11 @@
 import { isTrustedOrigin } from './same-origin';
 
-const own = 'http://127.0.0.1:3000';
+const host = '127.0.0.1:3000';
 
 describe('isTrustedOrigin', () => {
   it.each([
-    [{ origin: own }, true],
-    [{ referer: `${own}/jobs/1` }, true],
+    [{ origin: 'http://127.0.0.1:3000' }, true],
+    [{ referer: 'http://127.0.0.1:3000/jobs/1' }, true],
     [{ origin: 'https://evil.example' }, false],
     [{ referer: 'https://evil.example/page' }, false],
     [{ origin: 'null' }, false],
@@ -13,6 +13,11 @@ describe('isTrustedOrigin', () => {
     [{ origin: 'https://app.example' }, true], // listed in CORS_ORIGIN
     [{}, true], // not a browser
   ])('%j → %s', (headers, trusted) => {
-    expect(isTrustedOrigin(headers, own, ['https://app.example'])).toBe(trusted);
+    expect(isTrustedOrigin({ ...headers, host }, ['https://app.example'])).toBe(trusted);
+  });
+
+  it('trusts our own host behind a TLS proxy, where the scheme differs', () => {
+    expect(isTrustedOrigin({ origin: 'https://videos.example', host: 'videos.example' }, [])).toBe(true);
+    expect(isTrustedOrigin({ origin: 'https://videos.example.evil', host: 'videos.example' }, [])).toBe(false);
   });
 });

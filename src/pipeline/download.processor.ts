@@ -8,7 +8,7 @@ import type { JobError } from '../jobs/job.types';
 import { JobStore } from '../jobs/job.store';
 import { CancelRegistry } from './cancel-registry';
 import { PipelineError } from './pipeline-error';
-import { EgressProxy, ytdlpProxyArgs, ytdlpProxyEnv } from './egress/egress-proxy';
+import { EgressProxy, ytdlpProxyEnv } from './egress/egress-proxy';
 import { runTool, ToolOptions, ToolRun } from './process/run-tool';
 import { DownloadPayload, QueueName, queueJobId, TranscodePayload } from './queues';
 import { assertDurationAllowed, StageProcessor } from './stage-processor';
@@ -73,16 +73,19 @@ export class DownloadProcessor extends StageProcessor<DownloadPayload> {
     return EgressProxy.start({ allowPrivate: false, allowAddresses: this.config.allowedPrivateAddresses });
   }
 
+  /** Through the proxy by environment only (see ytdlpProxyEnv): `--proxy` would leave ftp out. */
   private ytdlp(args: string[], egress: EgressProxy | null, opts: ToolOptions): Promise<ToolRun> {
-    if (!egress) return runTool(this.config.ytdlpPath, args, opts);
-    return runTool(this.config.ytdlpPath, [...ytdlpProxyArgs(egress.url), ...args], { ...opts, env: ytdlpProxyEnv(egress.url) });
+    return runTool(this.config.ytdlpPath, args, egress ? { ...opts, env: ytdlpProxyEnv(egress.url) } : opts);
   }
 
   /** The proxy's refusal explains a failure better than yt-dlp's "HTTP Error 403". */
   private refusal(egress: EgressProxy | null): PipelineError | null {
     const refused = egress?.blocked[0];
     if (!refused) return null;
-    return new PipelineError('private_address', `The link leads to ${refused.host}, a private address this server does not download from.`);
+    if (refused.kind === 'private') {
+      return new PipelineError('private_address', `The link leads to ${refused.host}, a private address this server does not download from.`);
+    }
+    return new PipelineError('unsupported_url', `The link leads to ${refused.host}, where this server does not download from (${refused.reason}).`);
   }
 
   private async probe(url: string, signal: AbortSignal, egress: EgressProxy | null): Promise<ProbeInfo> {

@@ -1,4 +1,4 @@
-import { tokenFromHeaders } from './user.types';
+import { sessionTokenFrom, tokenFromHeaders } from './user.types';
 
 describe('tokenFromHeaders', () => {
   it('takes a bearer token first', () => {
@@ -11,5 +11,16 @@ describe('tokenFromHeaders', () => {
     expect(tokenFromHeaders({})).toBeNull();
     expect(tokenFromHeaders({ authorization: 'Basic dXNlcjpwYXNz' })).toBeNull();
     expect(tokenFromHeaders({ cookie: 'vp_sessionx=1' })).toBeNull();
+  });
+});
+
+describe('sessionTokenFrom', () => {
+  it('says whether the token came from the cookie', () => {
+    expect(sessionTokenFrom({ authorization: 'Bearer a.b' })).toEqual({ token: 'a.b', viaCookie: false });
+    expect(sessionTokenFrom({ cookie: 'vp_session=c.d' })).toEqual({ token: 'c.d', viaCookie: true });
+  });
+  it('treats a broken or empty bearer header as no bearer, and malformed encoding as no session', () => {
+    expect(sessionTokenFrom({ authorization: 'Bearer ', cookie: 'vp_session=c.d' })).toEqual({ token: 'c.d', viaCookie: true });
+    expect(sessionTokenFrom({ cookie: 'vp_session=%E0%A4%A' })).toBeNull();
   });
 });

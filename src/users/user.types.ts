@@ -20,15 +20,27 @@ export interface AuthUser {
 
 export const SESSION_COOKIE = 'vp_session';
 
-/** The session token from `Authorization: Bearer …` or the session cookie; pure. */
-export function tokenFromHeaders(headers: { authorization?: string; cookie?: string }): string | null {
+/**
+ * The session token and where it came from: `Authorization: Bearer …` first, else the session
+ * cookie; pure. The source matters: only the cookie rides along on cross-site requests.
+ */
+export function sessionTokenFrom(headers: { authorization?: string; cookie?: string }): { token: string; viaCookie: boolean } | null {
   const bearer = /^Bearer\s+(\S+)$/i.exec(headers.authorization ?? '');
-  if (bearer) return bearer[1];
+  if (bearer) return { token: bearer[1], viaCookie: false };
   for (const part of (headers.cookie ?? '').split(';')) {
     const [name, ...value] = part.trim().split('=');
-    if (name === SESSION_COOKIE) return decodeURIComponent(value.join('='));
+    if (name !== SESSION_COOKIE) continue;
+    try {
+      return { token: decodeURIComponent(value.join('=')), viaCookie: true };
+    } catch {
+      return null; // malformed percent-encoding: no session, never an exception
+    }
   }
   return null;
+}
+
+export function tokenFromHeaders(headers: { authorization?: string; cookie?: string }): string | null {
+  return sessionTokenFrom(headers)?.token ?? null;
 }
 
 export const usernameSchema = z

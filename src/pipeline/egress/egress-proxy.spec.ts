@@ -75,10 +75,11 @@ afterAll(async () => {
 });
 
 describe('ytdlpProxyEnv / ytdlpProxyArgs', () => {
-  it('points every proxy variable at the proxy and empties no_proxy', () => {
-    expect(ytdlpProxyEnv('http://127.0.0.1:4000')).toEqual({
-      http_proxy: 'http://127.0.0.1:4000', https_proxy: 'http://127.0.0.1:4000', HTTP_PROXY: 'http://127.0.0.1:4000',
-      HTTPS_PROXY: 'http://127.0.0.1:4000', no_proxy: '', NO_PROXY: '',
+  it('points every proxy variable at the proxy, ftp included, and empties no_proxy', () => {
+    const p = 'http://127.0.0.1:4000';
+    expect(ytdlpProxyEnv(p)).toEqual({
+      http_proxy: p, https_proxy: p, ftp_proxy: p, all_proxy: p, HTTP_PROXY: p, HTTPS_PROXY: p, FTP_PROXY: p, ALL_PROXY: p,
+      no_proxy: '', NO_PROXY: '',
     });
     expect(ytdlpProxyArgs('http://127.0.0.1:4000')).toEqual(['--proxy', 'http://127.0.0.1:4000']);
   });
@@ -128,8 +129,13 @@ describe('EgressProxy with allowPrivate (still a working proxy)', () => {
 
   it('answers 400 to a request that is not a proxy request', async () => {
     expect((await proxyRequest(proxy, '/relative')).status).toBe(400);
-    expect((await proxyRequest(proxy, 'https://127.0.0.1/')).status).toBe(400);
     expect((await proxyConnect(proxy, 'no-port-here')).status).toBe(400);
+  });
+
+  it('refuses any scheme but http:// in a proxy request (ftp:// arrives here through ftp_proxy)', async () => {
+    expect((await proxyRequest(proxy, 'ftp://127.0.0.1/clip.mp4')).status).toBe(403);
+    expect((await proxyRequest(proxy, 'https://127.0.0.1/')).status).toBe(403); // https goes by CONNECT
+    expect(proxy.blocked.at(-1)).toEqual({ host: '127.0.0.1', address: null, reason: 'https:// is not allowed', kind: 'protocol' });
   });
 
   it('answers 502 when the origin cannot be reached', async () => {
@@ -194,9 +200,9 @@ describe('EgressProxy without allowPrivate', () => {
 
   it('records refusals in blocked', async () => {
     await proxyRequest(proxy, `http://public.example:${portOf(origin)}/again`);
-    expect(proxy.blocked.at(-1)).toEqual({ host: 'public.example', address: '127.0.0.1', reason: 'not a public address' });
-    expect(proxy.blocked).toContainEqual({ host: '169.254.169.254', address: '169.254.169.254', reason: 'not a public address' });
-    expect(proxy.blocked).toContainEqual({ host: '93.184.215.14', address: null, reason: 'port 25 is not allowed' });
+    expect(proxy.blocked.at(-1)).toEqual({ host: 'public.example', address: '127.0.0.1', reason: 'not a public address', kind: 'private' });
+    expect(proxy.blocked).toContainEqual({ host: '169.254.169.254', address: '169.254.169.254', reason: 'not a public address', kind: 'private' });
+    expect(proxy.blocked).toContainEqual({ host: '93.184.215.14', address: null, reason: 'port 25 is not allowed', kind: 'port' });
   });
 });
 
@@ -206,7 +212,7 @@ describe('EgressProxy with allowAddresses', () => {
     try {
       expect(await proxyRequest(proxy, `${originUrl}/`)).toMatchObject({ status: 200, body: 'hello from origin' });
       expect((await proxyRequest(proxy, `http://127.0.0.2:${portOf(origin)}/`)).status).toBe(403);
-      expect(proxy.blocked).toEqual([{ host: '127.0.0.2', address: '127.0.0.2', reason: 'not a public address' }]);
+      expect(proxy.blocked).toEqual([{ host: '127.0.0.2', address: '127.0.0.2', reason: 'not a public address', kind: 'private' }]);
     } finally {
       await proxy.close();
     }

@@ -16,7 +16,7 @@ export interface EgressProxyOptions {
   allowAddresses?: string[];
 }
 
-export type EgressRefusal = { host: string; address: string | null; reason: string };
+export type EgressRefusal = { host: string; address: string | null; reason: string; kind: 'private' | 'port' | 'protocol' };
 
 const MAX_BLOCKED = 100;
 const CONNECT_TIMEOUT_MS = 20_000;
@@ -29,9 +29,15 @@ const defaultLookup: Lookup = async (host) =>
 // 80 and 443 for the web, unprivileged ports for media servers; never SMTP, SSH and the like.
 export const isAllowedPort = (port: number): boolean => port === 80 || port === 443 || (port >= 1024 && port <= 65535);
 
-/** Environment for yt-dlp and any ffmpeg it starts; empty no_proxy so an inherited one cannot bypass the proxy. */
+/**
+ * Environment for yt-dlp and any ffmpeg it starts; empty no_proxy so an inherited one cannot
+ * bypass the proxy. ftp too: yt-dlp's urllib follows a redirect to ftp:// by itself, and only
+ * the environment (not --proxy, which covers http and https alone) sends that to the proxy.
+ */
 export function ytdlpProxyEnv(proxyUrl: string): Record<string, string> {
-  return { http_proxy: proxyUrl, https_proxy: proxyUrl, HTTP_PROXY: proxyUrl, HTTPS_PROXY: proxyUrl, no_proxy: '', NO_PROXY: '' };
+  const env: Record<string, string> = { no_proxy: '', NO_PROXY: '' };
+  for (const scheme of ['http', 'https', 'ftp', 'all']) env[`${scheme}_proxy`] = env[`${scheme.toUpperCase()}_PROXY`] = proxyUrl;
+  return env;
 }
 
 export function ytdlpProxyArgs(proxyUrl: string): string[] {
@@ -122,8 +128,8 @@ export class EgressProxy {
     return this.opts.allowPrivate || (this.opts.allowAddresses ?? []).includes(address) || isPublicAddress(address);
   }
 
-  private refuse(host: string, address: string | null, reason: string): EgressError {
-    this.blocked.push({ host, address, reason });
+  private refuse(host: string, address: string | null, reason: string, kind: EgressRefusal['kind'] = 'private'): EgressError {
+    this.blocked.push({ host, address, reason, kind });
     if (this.blocked.length > MAX_BLOCKED) this.blocked.shift();
     const target = address === null || address === host ? host : `${host} (${address})`;
     return new EgressError(403, `vidpipe refused to connect to ${target}: ${reason}`);
@@ -131,7 +137,7 @@ export class EgressProxy {
 
   /** Resolves once, judges every answer, and connects to a judged address: a second DNS answer never counts. */
   private async connectChecked(host: string, port: number): Promise<net.Socket> {
-    if (!isAllowedPort(port)) throw this.refuse(host, null, `port ${port} is not allowed`);
+    if (!isAllowedPort(port)) throw this.refuse(host, null, `port ${port} is not allowed`, 'port');
     let addresses: string[] = [host];
     if (net.isIP(host) === 0) {
       addresses = await (this.opts.lookup ?? defaultLookup)(host).catch(() => []);
@@ -192,7 +198,10 @@ export class EgressProxy {
     let target: URL;
     let upstream: net.Socket;
     try {
-      if (!/^http:\/\//i.test(req.url ?? '')) throw new EgressError(400, 'vidpipe\'s proxy only forwards absolute http:// URLs.');
+      const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(req.url ?? '')?.[1]?.toLowerCase();
+      // ftp:// and the like, sent here through ftp_proxy: only the web is downloaded from.
+      if (scheme && scheme !== 'http') throw this.refuse(new URL(req.url ?? '').hostname, null, `${scheme}:// is not allowed`, 'protocol');
+      if (!scheme) throw new EgressError(400, 'vidpipe\'s proxy only forwards absolute http:// URLs.');
       target = new URL(req.url ?? '');
       upstream = await this.connectChecked(hostOf(target), Number(target.port || 80));
     } catch (err) {

@@ -102,7 +102,7 @@ it('fails with HTTP 403 when the proxy refuses, and the origin is never reached'
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('ERROR: [generic] None: Unable to download webpage: HTTP Error 403: Forbidden');
     expect(hits.a).toBe(0);
-    expect(proxy.blocked[0]).toEqual({ host: '127.0.0.1', address: '127.0.0.1', reason: 'not a public address' });
+    expect(proxy.blocked[0]).toEqual({ host: '127.0.0.1', address: '127.0.0.1', reason: 'not a public address', kind: 'private' });
   }));
 
 it('fails an https link at the CONNECT, before any TLS', () =>

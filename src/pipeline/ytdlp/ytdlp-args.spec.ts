@@ -9,6 +9,7 @@ import {
   ytdlpDownloadArgs,
   ytdlpProbeArgs,
   BUFFER_SIZE,
+  WEB_PROTOCOLS,
 } from './ytdlp-args';
 
 interface Capture {
@@ -55,8 +56,11 @@ describe('ytdlpDownloadArgs', () => {
     ['720p', 'bv*[height<=720]+ba/b[height<=720]/bv*+ba/b'],
     ['480p', 'bv*[height<=480]+ba/b[height<=480]/bv*+ba/b'],
     ['audio', 'ba/b'],
-  ] as Array<[JobFormat, string]>)('selects %s with %s', (format, selector) => {
-    expect(valueAfter(ytdlpDownloadArgs({ ...base, format }), '-f')).toBe(selector);
+  ] as Array<[JobFormat, string]>)('selects %s with %s, each part over web protocols only', (format, selector) => {
+    const chosen = valueAfter(ytdlpDownloadArgs({ ...base, format }), '-f') as string;
+    expect(chosen.split(WEB_PROTOCOLS).join('')).toBe(selector);
+    // every alternative and every merged part carries the protocol filter
+    for (const part of chosen.split(/[/+]/)) expect(part.endsWith(WEB_PROTOCOLS)).toBe(true);
   });
 
   it('has a selector for every job format', () => {
@@ -109,12 +113,14 @@ describe('the captured fixtures', () => {
         continue;
       }
       const selector = valueAfter(args, '-f');
-      const format = JOB_FORMATS.find((f) => FORMAT_SELECTORS[f] === selector) as JobFormat;
+      // Captured before the protocol filter, which only narrows which formats qualify.
+      const format = JOB_FORMATS.find((f) => FORMAT_SELECTORS[f].split(WEB_PROTOCOLS).join('') === selector) as JobFormat;
       const maxFilesize = args.includes('--max-filesize') ? Number(valueAfter(args, '--max-filesize')) : null;
       const outputDir = dirname(valueAfter(args, '-o') as string);
       // Captured with --buffer-size 16K; the size changes only how often progress lines come.
       const built = ytdlpDownloadArgs({ url, format, outputDir, maxBytes: maxFilesize });
       built[built.indexOf('--buffer-size') + 1] = '16K';
+      built[built.indexOf('-f') + 1] = FORMAT_SELECTORS[format].split(WEB_PROTOCOLS).join('');
       expect(args).toEqual(built);
     }
   });

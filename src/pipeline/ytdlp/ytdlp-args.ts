@@ -42,16 +42,24 @@ export const SOURCE_BASENAME = 'source';
 // `--no-playlist` does not stop a page with several <video> tags from being a playlist: `--playlist-items 1` does.
 const COMMON_ARGS = ['--ignore-config', '--no-cache-dir', '--no-playlist', '--playlist-items', '1', '--socket-timeout', '20'];
 
-const heightCapped = (height: number): string =>
+/**
+ * Only formats fetched over HTTP(S) — plain files, HLS, DASH — qualify: those go through the
+ * egress proxy. rtmp://, ftp:// and other protocols are fetched by tools that ignore proxies.
+ */
+export const WEB_PROTOCOLS = "[protocol~='^(https?|m3u8(_native)?|http_dash_segments)$']";
+
+const heightCapped = (height: number): string => {
+  const p = WEB_PROTOCOLS;
   // Separate streams under the cap, else one file under the cap, else whatever is best (height unknown).
-  `bv*[height<=${height}]+ba/b[height<=${height}]/bv*+ba/b`;
+  return `bv*[height<=${height}]${p}+ba${p}/b[height<=${height}]${p}/bv*${p}+ba${p}/b${p}`;
+};
 
 export const FORMAT_SELECTORS: Readonly<Record<JobFormat, string>> = {
-  best: 'bv*+ba/b',
+  best: `bv*${WEB_PROTOCOLS}+ba${WEB_PROTOCOLS}/b${WEB_PROTOCOLS}`,
   '1080p': heightCapped(1080),
   '720p': heightCapped(720),
   '480p': heightCapped(480),
-  audio: 'ba/b',
+  audio: `ba${WEB_PROTOCOLS}/b${WEB_PROTOCOLS}`,
 };
 
 export function ytdlpFormatSelector(format: JobFormat): string {
