@@ -165,6 +165,15 @@ describe('sessions end everywhere at once', () => {
     expect((await api(app.baseUrl, changed.body.token).get('/api/jobs')).status).toBe(200);
   });
 
+  it('a login racing a password reset never leaves a session that outlives the reset', async () => {
+    const kim = await newUser('kim');
+    const logins = Array.from({ length: 16 }, () => login(app.baseUrl, 'kim', kim.password).then((s) => s.token, () => null));
+    const reset = admin.request('PATCH', `/api/users/${kim.id}`, { password: 'kim-new-password' });
+    const tokens = (await Promise.all(logins)).filter((t): t is string => t !== null);
+    expect((await reset).status).toBe(200);
+    for (const token of [kim.token, ...tokens]) expect((await api(app.baseUrl, token).get('/api/jobs')).status).toBe(401);
+  });
+
   it('logout ends that session and its socket only', async () => {
     const hank = await newUser('hank');
     const second = await login(app.baseUrl, 'hank', hank.password);

@@ -109,6 +109,19 @@ it('locks an account after LOGIN_MAX_FAILURES wrong passwords: thirty in a row g
   expect((await target.http.get('/api/jobs')).status).toBe(200);
 }, 60_000);
 
+it('counts guesses sent in parallel: at most LOGIN_MAX_FAILURES passwords are tried', async () => {
+  const target = await newUser();
+  const statuses = await Promise.all(
+    Array.from({ length: 40 }, (_, i) =>
+      api(app.baseUrl, '')
+        .request('POST', '/api/auth/login', { username: target.username, password: `parallel-${i}` }, { 'X-Forwarded-For': '198.51.100.4' })
+        .then((r) => r.status),
+    ),
+  );
+  expect(statuses.filter((s) => s === 401)).toHaveLength(5);
+  expect(statuses.filter((s) => s === 429)).toHaveLength(35);
+}, 60_000);
+
 it('limits failed logins per client address too, across account names', async () => {
   const from = (address: string, username: string) =>
     api(app.baseUrl, '').request('POST', '/api/auth/login', { username, password: 'guess' }, { 'X-Forwarded-For': address });
@@ -149,6 +162,18 @@ describe('per-user limits', () => {
     const mine = (await u.http.get('/api/jobs')).body.items as { id: string }[];
     await Promise.all(mine.map((j) => u.http.post(`/api/jobs/${j.id}/cancel`)));
     expect((await u.http.post('/api/jobs', { url: server.url('/missing.mp4') })).status).toBe(201);
+  });
+
+  it('holds to the limit when submissions arrive all at once', async () => {
+    const u = await newUser();
+    const statuses = await Promise.all(
+      Array.from({ length: 12 }, () => u.http.post('/api/jobs', { url: slow.url('/clip.mp4') }).then((r) => r.status)),
+    );
+    expect(statuses.filter((s) => s === 201)).toHaveLength(2);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(10);
+    const mine = (await u.http.get('/api/jobs')).body.items as { id: string }[];
+    expect(mine).toHaveLength(2);
+    await Promise.all(mine.map((j) => u.http.post(`/api/jobs/${j.id}/cancel`)));
   });
 
   it('refuses the fifth submission within a minute with 429', async () => {

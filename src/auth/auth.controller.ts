@@ -33,14 +33,12 @@ export class AuthController {
   async login(@Body() body: unknown, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
     const { username, password } = parseOr400(loginSchema, body);
     const address = req.ip ?? 'unknown';
-    await this.limiter.assertAllowed(username, address);
-    const user = await this.users.verify(username, password);
-    if (!user) {
-      await this.limiter.recordFailure(username, address);
-      throw new ApiError(401, 'bad_credentials', 'That username and password do not match.');
-    }
-    await this.limiter.recordSuccess(username);
-    const token = await this.sessions.create(user);
+    await this.limiter.charge(username, address);
+    const verified = await this.users.verify(username, password);
+    if (!verified) throw new ApiError(401, 'bad_credentials', 'That username and password do not match.');
+    await this.limiter.succeeded(username, address);
+    const { user } = verified;
+    const token = await this.sessions.create(user, verified.sessionEpoch);
     this.setCookie(req, res, token);
     return { user, token };
   }
@@ -62,12 +60,17 @@ export class AuthController {
     @Res({ passthrough: true }) res: Response,
   ) {
     const { currentPassword, newPassword } = parseOr400(passwordChangeSchema, body);
+    // A stolen session must not be a way to guess the password without limit.
+    await this.limiter.charge(user.username, req.ip ?? 'unknown');
     if (!(await this.users.checkPassword(user.id, currentPassword))) {
       throw new ApiError(403, 'bad_credentials', 'The current password is not right.');
     }
-    const updated = await this.users.update(user.id, { password: newPassword });
+    await this.limiter.succeeded(user.username, req.ip ?? 'unknown');
+    await this.users.update(user.id, { password: newPassword });
     await this.sessions.revokeAll(user.id);
-    const token = await this.sessions.create(updated);
+    const fresh = (await this.users.getForSession(user.id))!;
+    const token = await this.sessions.create(fresh.user, fresh.sessionEpoch);
+    const updated = fresh.user;
     this.setCookie(req, res, token);
     return { user: updated, token };
   }

@@ -57,10 +57,11 @@ export class SessionService implements OnModuleInit {
     return () => this.revocationListeners.delete(listener);
   }
 
-  async create(user: User): Promise<string> {
+  /** `sessionEpoch`: the account's epoch as read with the password that was checked. */
+  async create(user: User, sessionEpoch: number): Promise<string> {
     const nonce = randomBytes(32).toString('base64url');
     const sessionDigest = digest(nonce);
-    const record = JSON.stringify({ userId: user.id, createdAt: new Date().toISOString() });
+    const record = JSON.stringify({ userId: user.id, epoch: sessionEpoch, createdAt: new Date().toISOString() });
     const ttl = this.config.sessionTtlSeconds;
     await this.redis.client
       .multi()
@@ -81,8 +82,12 @@ export class SessionService implements OnModuleInit {
     const sessionDigest = digest(nonce);
     const record = await this.redis.client.get(keys.session(sessionDigest));
     if (!record) return null;
-    const user = await this.users.get((JSON.parse(record) as { userId: string }).userId);
-    if (!user || user.disabled) return null;
+    const { userId, epoch } = JSON.parse(record) as { userId: string; epoch?: number };
+    const current = await this.users.getForSession(userId);
+    // A password, role or disabled change since this session began voids it, even one that
+    // raced the login that made it.
+    if (!current || current.user.disabled || current.sessionEpoch !== (epoch ?? 0)) return null;
+    const { user } = current;
     return { id: user.id, username: user.username, role: user.role, sessionDigest };
   }
 

@@ -42,6 +42,28 @@ redis.call('PUBLISH', ARGV[6], '{"seq":' .. seq .. ',' .. string.sub(ARGV[1], 2)
 return seq
 `;
 
+// Takes a place among an owner's active jobs and counts a submission in their 60 s window, or
+// refuses, in one step: parallel submissions cannot all pass a check made before any of them.
+// KEYS: owner's active set, owner's submissions. ARGV: job id, max active, max per window
+// (0: no limit), window seconds. 1: reserved, -1: too many active, -2: too many submissions.
+const RESERVE_SCRIPT = `
+local maxActive = tonumber(ARGV[2])
+if maxActive > 0 and redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 0 and redis.call('SCARD', KEYS[1]) >= maxActive then
+  return -1
+end
+local maxSubmissions = tonumber(ARGV[3])
+if maxSubmissions > 0 then
+  local n = redis.call('INCR', KEYS[2])
+  if n == 1 then redis.call('EXPIRE', KEYS[2], ARGV[4]) end
+  if n > maxSubmissions then
+    redis.call('DECR', KEYS[2])
+    return -2
+  end
+end
+redis.call('SADD', KEYS[1], ARGV[1])
+return 1
+`;
+
 export interface ListQuery {
   ownerId: string | null; // null: every owner (admins)
   state?: JobState;
@@ -56,16 +78,17 @@ export class JobStore {
   constructor(redis: RedisService) {
     this.redis = redis.client;
     this.redis.defineCommand('vpWriteJob', { numberOfKeys: 3, lua: WRITE_SCRIPT });
+    this.redis.defineCommand('vpReserveJob', { numberOfKeys: 2, lua: RESERVE_SCRIPT });
   }
 
   newId(): string {
     return randomBytes(9).toString('base64url');
   }
 
-  async create(input: { ownerId: string; url: string; format: JobFormat }): Promise<JobSnapshot> {
+  async create(input: { id?: string; ownerId: string; url: string; format: JobFormat }): Promise<JobSnapshot> {
     const now = new Date().toISOString();
     const job: JobSnapshot = {
-      id: this.newId(),
+      id: input.id ?? this.newId(),
       url: input.url,
       format: input.format,
       ownerId: input.ownerId,
@@ -184,6 +207,11 @@ export class JobStore {
     await tx.exec();
   }
 
+  /** Gives back a place reserved for a job that did not start after all. */
+  async unreserve(ownerId: string, jobId: string): Promise<void> {
+    await this.redis.srem(keys.activeJobsOf(ownerId), jobId);
+  }
+
   /** What an owner uses now, for the quotas. */
   async usageOf(ownerId: string): Promise<{ activeJobs: number; mediaBytes: number }> {
     const [active, bytes] = await Promise.all([
@@ -193,12 +221,20 @@ export class JobStore {
     return { activeJobs: active, mediaBytes: Number(bytes ?? 0) };
   }
 
-  /** Counts one submission in the owner's current 60 s window (it opens at the first one). */
-  async countSubmission(ownerId: string): Promise<number> {
-    const key = keys.submissionsOf(ownerId);
-    const count = await this.redis.incr(key);
-    if (count === 1) await this.redis.expire(key, 60);
-    return count;
+  /**
+   * Reserves a place for job `jobId` (new, or retried) among the owner's active jobs and counts
+   * it as a submission; limits of 0 are no limit.
+   */
+  async reserve(ownerId: string, jobId: string, limits: { maxActive: number; maxPerMinute: number }): Promise<'ok' | 'too_many_jobs' | 'too_many_submissions'> {
+    const result = (await (this.redis as any).vpReserveJob(
+      keys.activeJobsOf(ownerId),
+      keys.submissionsOf(ownerId),
+      jobId,
+      String(limits.maxActive),
+      String(limits.maxPerMinute),
+      '60',
+    )) as number;
+    return result === 1 ? 'ok' : result === -1 ? 'too_many_jobs' : 'too_many_submissions';
   }
 
   async requestCancel(jobId: string): Promise<void> {

@@ -28,10 +28,16 @@ export class JobsService {
   async create(user: AuthUser, input: { url: string; format: JobFormat }): Promise<JobSnapshot> {
     const verdict = await checkUrl(input.url, { allowPrivate: this.config.allowPrivateUrls, allowAddresses: this.config.allowedPrivateAddresses });
     if (!verdict.ok) throw new ApiError(400, verdict.code, verdict.message);
-    await this.assertWithinLimits(user, true);
-    const job = await this.store.create({ ownerId: user.id, url: verdict.url, format: input.format });
-    await this.enqueue(job);
-    return job;
+    const id = this.store.newId();
+    await this.reserveOrRefuse(user, id);
+    try {
+      const job = await this.store.create({ id, ownerId: user.id, url: verdict.url, format: input.format });
+      await this.enqueue(job);
+      return job;
+    } catch (err) {
+      await this.store.unreserve(user.id, id);
+      throw err;
+    }
   }
 
   /** The job if this user may see it; 404 otherwise, never revealing that it exists. */
@@ -71,7 +77,8 @@ export class JobsService {
 
   async retry(user: AuthUser, id: string): Promise<JobSnapshot> {
     const job = await this.visible(user, id);
-    await this.assertWithinLimits(user, false);
+    // A retry starts a download again: it counts like a new submission.
+    await this.reserveOrRefuse(user, job.id);
     const stored = await this.store.transition(job.id, 'ended', (current) =>
       current.state === 'failed' || current.state === 'cancelled'
         ? {
@@ -86,7 +93,10 @@ export class JobsService {
           }
         : null,
     );
-    if (!stored) throw new ApiError(409, 'not_retryable', 'Only a failed or cancelled job can be retried.');
+    if (!stored) {
+      if (isFinalState((await this.store.get(job.id))?.state ?? 'completed')) await this.store.unreserve(job.ownerId, job.id);
+      throw new ApiError(409, 'not_retryable', 'Only a failed or cancelled job can be retried.');
+    }
     await this.enqueue(stored);
     return stored;
   }
@@ -112,17 +122,19 @@ export class JobsService {
   }
 
   /** Per-user limits (admins are exempt): jobs at once, submissions a minute, media kept. */
-  private async assertWithinLimits(user: AuthUser, isSubmission: boolean): Promise<void> {
+  private async reserveOrRefuse(user: AuthUser, jobId: string): Promise<void> {
     if (user.role === 'admin') return;
     const c = this.config;
     const usage = await this.store.usageOf(user.id);
-    if (usage.activeJobs >= c.userMaxActiveJobs) {
-      throw new ApiError(429, 'too_many_jobs', `You already have ${usage.activeJobs} jobs queued or running; wait for one to finish.`);
-    }
+    // Counts finished media only: jobs under way may still take it past the quota.
     if (c.userMaxMediaBytes !== null && usage.mediaBytes >= c.userMaxMediaBytes) {
       throw new ApiError(413, 'storage_full', `Your videos use ${formatBytes(usage.mediaBytes)} of your ${formatBytes(c.userMaxMediaBytes)}; delete some to make room.`);
     }
-    if (isSubmission && (await this.store.countSubmission(user.id)) > c.userMaxJobsPerMinute) {
+    const reserved = await this.store.reserve(user.id, jobId, { maxActive: c.userMaxActiveJobs, maxPerMinute: c.userMaxJobsPerMinute });
+    if (reserved === 'too_many_jobs') {
+      throw new ApiError(429, 'too_many_jobs', `You already have ${c.userMaxActiveJobs} jobs queued or running; wait for one to finish.`);
+    }
+    if (reserved === 'too_many_submissions') {
       throw new ApiError(429, 'too_many_submissions', `You can start at most ${c.userMaxJobsPerMinute} jobs a minute; try again in a moment.`);
     }
   }

@@ -14,6 +14,8 @@ interface StoredUser {
   createdAt: string;
   disabled?: string; // '1' when disabled
   passwordHash: string;
+  /** Bumped by every password, role or disabled change: sessions made before it are void. */
+  sessionEpoch?: string;
 }
 
 export interface UserPatch {
@@ -83,12 +85,21 @@ export class UsersService {
     return users.filter((u): u is User => u !== null).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   }
 
-  /** The user when the password matches and the account is enabled; null otherwise. */
-  async verify(username: string, password: string): Promise<User | null> {
+  /**
+   * The user, and the session epoch read together with the password hash, when the password
+   * matches and the account is enabled; null otherwise.
+   */
+  async verify(username: string, password: string): Promise<{ user: User; sessionEpoch: number } | null> {
     const stored = await this.findStored(username);
     // Verifying against a fixed hash for unknown names keeps response times alike.
     const ok = await verifyPassword(password, stored?.passwordHash ?? DUMMY_HASH);
-    return stored && ok && stored.disabled !== '1' ? this.publicUser(stored) : null;
+    return stored && ok && stored.disabled !== '1' ? { user: this.publicUser(stored), sessionEpoch: Number(stored.sessionEpoch ?? 0) } : null;
+  }
+
+  /** The user with its current session epoch, for checking a session. */
+  async getForSession(id: string): Promise<{ user: User; sessionEpoch: number } | null> {
+    const stored = await this.getStored(id);
+    return stored ? { user: this.publicUser(stored), sessionEpoch: Number(stored.sessionEpoch ?? 0) } : null;
   }
 
   async checkPassword(id: string, password: string): Promise<boolean> {
@@ -105,7 +116,9 @@ export class UsersService {
     if (patch.password !== undefined) fields.passwordHash = await hashPassword(patch.password);
     if (patch.role !== undefined) fields.role = patch.role;
     if (patch.disabled !== undefined) fields.disabled = patch.disabled ? '1' : '0';
-    if (Object.keys(fields).length) await this.redis.client.hset(keys.user(id), fields);
+    if (Object.keys(fields).length) {
+      await this.redis.client.multi().hset(keys.user(id), fields).hincrby(keys.user(id), 'sessionEpoch', 1).exec();
+    }
     return (await this.get(id))!;
   }
 
