@@ -1,6 +1,8 @@
 // Many people, one server: accounts, isolation on every path (tested as the other user), and
 // sessions that end everywhere at once, open sockets included.
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import Redis from 'ioredis';
 import path from 'node:path';
 import { api, ApiHelpers, AppProcess, login, startApp } from './support/app';
 import { collectJobEvents, connectJobsSocket, readSse, Socket, subscribe, waitForState } from './support/jobs';
@@ -184,6 +186,20 @@ describe('sessions end everywhere at once', () => {
     await sleep(300);
     expect(s2.connected).toBe(true);
     expect((await api(app.baseUrl, second.token).get('/api/jobs')).status).toBe(200);
+  });
+
+  it('a socket ends when its session expires', async () => {
+    const lena = await newUser('lena');
+    const digest = createHash('sha256').update(lena.token.split('.')[0]).digest('hex');
+    const r = new Redis(redis.url);
+    try {
+      await r.pexpire(`vp:session:${digest}`, 1500); // as if it had been made 14 days ago
+    } finally {
+      r.disconnect();
+    }
+    const socket = await socketFor(lena.token);
+    expect(await disconnected(socket, 4000)).toBe(true);
+    expect((await lena.http.get('/api/jobs')).status).toBe(401);
   });
 
   it('a disabled account cannot log in and loses its sessions', async () => {

@@ -1,5 +1,8 @@
 // Safe to expose behind a reverse proxy: headers, CORS, cross-site requests, login lockout,
 // per-user quotas, size and length limits, and Bull Board for admins only.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import { io } from 'socket.io-client';
 import { api, ApiHelpers, AppProcess, login, startApp } from './support/app';
 import { connectJobsSocket, waitForState } from './support/jobs';
@@ -206,6 +209,18 @@ describe('per-user limits', () => {
   });
 });
 
+it('stops a video of unknown length once its output passes MAX_DURATION_SECONDS', async () => {
+  // Written to a pipe, Matroska carries no duration: the length is learnt only while converting.
+  const out = fs.openSync(path.join(media.dir, 'no-duration.webm'), 'w');
+  execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=15', '-t', '12', '-c:v', 'libx264', '-preset', 'ultrafast', '-f', 'matroska', 'pipe:1'], { stdio: ['ignore', out, 'inherit'] });
+  fs.closeSync(out);
+  const { body } = await admin.post('/api/jobs', { url: server.url('/no-duration.webm'), format: '480p' });
+  const done = await waitForState(admin, body.id, ['failed'], 60_000);
+  expect(done.error.code).toBe('too_large');
+  expect(done.error.message).toMatch(/this server takes videos up to 5 s/);
+  expect(fs.existsSync(path.join(app.dataDir, 'media', body.id))).toBe(false);
+}, 90_000);
+
 it('stops a video longer than MAX_DURATION_SECONDS with too_large', async () => {
   const { body } = await admin.post('/api/jobs', { url: server.url('/clip.mp4') }); // 6 s > 5 s
   const done = await waitForState(admin, body.id, ['failed'], 30_000);
@@ -218,7 +233,10 @@ it('stops a download larger than MAX_DOWNLOAD_BYTES with too_large, for a file a
   const small = await startApp({ redisUrl: ownRedis.url, env: { MAX_DOWNLOAD_BYTES: '100000' } });
   try {
     const http = api(small.baseUrl, (await login(small.baseUrl)).token);
-    for (const file of ['/clip.mp4', '/hls/index.m3u8']) {
+    // An unknown key method makes yt-dlp hand the HLS download to ffmpeg, which reports no progress.
+    const playlist = fs.readFileSync(path.join(media.dir, 'hls', 'index.m3u8'), 'utf8');
+    fs.writeFileSync(path.join(media.dir, 'hls', 'via-ffmpeg.m3u8'), playlist.replace('#EXTM3U', '#EXTM3U\n## #EXT-X-KEY:METHOD=SAMPLE-AES'));
+    for (const file of ['/clip.mp4', '/hls/index.m3u8', '/hls/via-ffmpeg.m3u8']) {
       const { body } = await http.post('/api/jobs', { url: server.url(file) });
       const done = await waitForState(http, body.id, ['failed'], 30_000);
       expect(done.error).toMatchObject({ code: 'too_large' });

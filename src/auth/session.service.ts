@@ -91,6 +91,11 @@ export class SessionService implements OnModuleInit {
     return { id: user.id, username: user.username, role: user.role, sessionDigest };
   }
 
+  /** Milliseconds until the session expires; 0 when it is gone. */
+  async remainingMs(sessionDigest: string): Promise<number> {
+    return Math.max(0, await this.redis.client.pttl(keys.session(sessionDigest)));
+  }
+
   async revoke(userId: string, sessionDigest: string): Promise<void> {
     await this.redis.client.multi().del(keys.session(sessionDigest)).srem(keys.sessionsOfUser(userId), sessionDigest).exec();
     await this.publish({ userId, sessionDigest });

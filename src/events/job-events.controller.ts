@@ -53,8 +53,10 @@ export class JobEventsController {
     });
     // Redis pub/sub delivers at most once: each heartbeat also re-reads the job, so a missed
     // event (say, during a reconnect) is caught up within seconds and the stream still ends.
+    // It also ends the stream once the session has expired.
     const heartbeat = setInterval(() => {
       res.write(': keep-alive\n\n');
+      void this.sessions.remainingMs(user.sessionDigest).then((ms) => ms === 0 && close(), () => undefined);
       void this.store.get(id).then((job) => (job ? send(job) : close()), () => undefined);
     }, HEARTBEAT_MS);
     // The response's close, not the request's: Node ends a request once its (empty) body is read.

@@ -65,11 +65,17 @@ export class JobsGateway implements OnGatewayInit, OnGatewayConnection {
     this.logger.log(`socket.io namespace ${JOBS_NAMESPACE} ready`);
   }
 
-  handleConnection(socket: JobsSocket): void {
+  async handleConnection(socket: JobsSocket): Promise<void> {
     const user = socket.data.user;
     if (!user) return void socket.disconnect(true);
-    void socket.join(rooms.user(user.id));
-    if (user.role === 'admin') void socket.join(rooms.admins);
+    await socket.join(rooms.user(user.id));
+    if (user.role === 'admin') await socket.join(rooms.admins);
+    // Checked again once in the rooms: a revocation published since the handshake is not missed.
+    const remaining = await this.sessions.remainingMs(user.sessionDigest);
+    if (remaining === 0) return void socket.disconnect(true);
+    // Sessions do not slide: the socket ends when its session does.
+    const expiry = setTimeout(() => socket.disconnect(true), Math.min(remaining, 2 ** 31 - 1));
+    socket.once('disconnect', () => clearTimeout(expiry));
   }
 
   @SubscribeMessage('subscribe')

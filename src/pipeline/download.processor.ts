@@ -3,6 +3,7 @@ import path from 'node:path';
 import { InjectQueue, Processor } from '@nestjs/bullmq';
 import { Inject } from '@nestjs/common';
 import { Job, Queue } from 'bullmq';
+import { folderSize } from '../common/folder-size';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import type { JobError } from '../jobs/job.types';
 import { JobStore } from '../jobs/job.store';
@@ -113,36 +114,51 @@ export class DownloadProcessor extends StageProcessor<DownloadPayload> {
     signal.addEventListener('abort', stopTool, { once: true });
     if (signal.aborted) toolStop.abort();
     let tooLarge = false;
-    let finalPath: string | null = null;
-    let label = 'Downloading';
-    const run = await this.ytdlp(ytdlpDownloadArgs({ url, format, outputDir: workDir, maxBytes }), egress, {
-      signal: toolStop.signal,
-      onStdoutLine: (line) => {
-        const progress = downloadProgressFromLine(line);
-        if (progress) {
-          const view = tracker.update(progress);
-          if (maxBytes && view.downloadedBytes > maxBytes) {
+    // yt-dlp may hand HLS to ffmpeg, which reports no progress: the folder itself is watched too.
+    const sizeWatch = maxBytes
+      ? setInterval(() => {
+          void folderSize(workDir).then((bytes) => {
+            if (bytes <= maxBytes) return;
             tooLarge = true;
             toolStop.abort();
+          });
+        }, SIZE_WATCH_MS)
+      : null;
+    let finalPath: string | null = null;
+    let label = 'Downloading';
+    let run: ToolRun;
+    try {
+      run = await this.ytdlp(ytdlpDownloadArgs({ url, format, outputDir: workDir, maxBytes }), egress, {
+        signal: toolStop.signal,
+        onStdoutLine: (line) => {
+          const progress = downloadProgressFromLine(line);
+          if (progress) {
+            const view = tracker.update(progress);
+            if (maxBytes && view.downloadedBytes > maxBytes) {
+              tooLarge = true;
+              toolStop.abort();
+            }
+            const files = view.fileCount && view.fileCount > 1 ? ` (${view.fileNumber} of ${view.fileCount} files)` : '';
+            reporter.progress(
+              view.fraction * 100,
+              { downloadedBytes: view.downloadedBytes, totalBytes: view.totalBytes, speedBps: view.speedBps, etaSeconds: view.etaSeconds },
+              `${label}${files}`,
+            );
+            return;
           }
-          const files = view.fileCount && view.fileCount > 1 ? ` (${view.fileNumber} of ${view.fileCount} files)` : '';
-          reporter.progress(
-            view.fraction * 100,
-            { downloadedBytes: view.downloadedBytes, totalBytes: view.totalBytes, speedBps: view.speedBps, etaSeconds: view.etaSeconds },
-            `${label}${files}`,
-          );
-          return;
-        }
-        const requested = requestedFormatFromLine(line);
-        if (requested) {
-          tracker.expectFiles(requested.fileCount);
-          if (requested.height) label = `Downloading ${requested.height}p`;
-          return;
-        }
-        finalPath = downloadedFilepathFromLine(line) ?? finalPath;
-      },
-    });
-    signal.removeEventListener('abort', stopTool);
+          const requested = requestedFormatFromLine(line);
+          if (requested) {
+            tracker.expectFiles(requested.fileCount);
+            if (requested.height) label = `Downloading ${requested.height}p`;
+            return;
+          }
+          finalPath = downloadedFilepathFromLine(line) ?? finalPath;
+        },
+      });
+    } finally {
+      signal.removeEventListener('abort', stopTool);
+      if (sizeWatch) clearInterval(sizeWatch);
+    }
     if (tooLarge && !signal.aborted) throw pipelineError(ytdlpErrorWithoutFile(maxBytes));
     if (run.aborted) throw new PipelineError('internal_error', 'Cancelled');
     // Also after a "success": yt-dlp skips an HLS fragment it could not fetch and carries on.
@@ -156,11 +172,14 @@ export class DownloadProcessor extends StageProcessor<DownloadPayload> {
     if (!finalPath) throw pipelineError(ytdlpErrorWithoutFile(maxBytes)); // how a max-filesize abort looks
     // The file must be the one it wrote inside our folder.
     const resolved = path.resolve(finalPath);
-    if (path.dirname(resolved) !== workDir || !(await fs.stat(resolved).catch(() => null))) {
-      throw new PipelineError('download_failed', 'The download finished but produced no file.');
-    }
+    const stat = path.dirname(resolved) === workDir ? await fs.stat(resolved).catch(() => null) : null;
+    if (!stat) throw new PipelineError('download_failed', 'The download finished but produced no file.');
+    // A download too quick for the folder watch (ffmpeg fetching HLS reports no progress).
+    if (maxBytes && stat.size > maxBytes) throw pipelineError(ytdlpErrorWithoutFile(maxBytes));
     return resolved;
   }
 }
+
+const SIZE_WATCH_MS = 1000;
 
 const pipelineError = (e: JobError) => new PipelineError(e.code, e.message);

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Processor } from '@nestjs/bullmq';
 import { Inject } from '@nestjs/common';
 import { Job } from 'bullmq';
+import { folderSize } from '../common/folder-size';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { JobStore } from '../jobs/job.store';
 import type { JobResult } from '../jobs/job.types';
@@ -49,20 +50,38 @@ export class TranscodeProcessor extends StageProcessor<TranscodePayload> {
     const hls = hlsCommand(planned, { outDir, segmentSeconds: this.config.hlsSegmentSeconds });
     const command = { ...hls, inputOptions: [...hls.inputOptions, '-f', streams.demuxer] };
     const parser = new FfmpegProgressParser();
-    await this.ffmpegOrFail(
-      {
-        input: sourcePath,
-        args: command,
-        output: command.output,
-        signal,
-        onProgressLine: (line) => {
-          const progress = parser.push(line);
-          const percent = progress && stagePercentFromProgress(progress, durationSec);
-          if (percent !== null && percent !== undefined) reporter.progress(percent);
+    // Length unknown until now (a streamed file): stop as soon as the output passes the limit.
+    const maxSeconds = this.config.maxDurationSeconds;
+    const ffmpegStop = new AbortController();
+    const stopFfmpeg = () => ffmpegStop.abort();
+    signal.addEventListener('abort', stopFfmpeg, { once: true });
+    let tooLong = false;
+    try {
+      await this.ffmpegOrFail(
+        {
+          input: sourcePath,
+          args: command,
+          output: command.output,
+          signal: ffmpegStop.signal,
+          onProgressLine: (line) => {
+            const progress = parser.push(line);
+            if (!progress) return;
+            if (maxSeconds !== null && (progress.outTimeSec ?? 0) > maxSeconds) {
+              tooLong = true;
+              ffmpegStop.abort();
+            }
+            const percent = stagePercentFromProgress(progress, durationSec);
+            if (percent !== null) reporter.progress(percent);
+          },
         },
-      },
-      'transcode_failed',
-    );
+        'transcode_failed',
+      );
+    } catch (err) {
+      if (tooLong && !signal.aborted) assertDurationAllowed(maxSeconds! + 1, maxSeconds);
+      throw err;
+    } finally {
+      signal.removeEventListener('abort', stopFfmpeg);
+    }
 
     const hasPoster = planned.kind === 'video' && streams.video !== null && (await this.writePoster(sourcePath, outDir, streams, durationSec, signal));
 
@@ -152,12 +171,4 @@ function describePlan(plan: TranscodePlan): string {
 function lastMeaningfulLine(stderr: string): string | null {
   const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => l && !/^\w+=/.test(l));
   return lines.length ? lines[lines.length - 1].slice(0, 300) : null;
-}
-
-async function folderSize(dir: string): Promise<number> {
-  let total = 0;
-  for (const entry of await fs.readdir(dir, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile()) total += (await fs.stat(path.join(entry.parentPath, entry.name))).size;
-  }
-  return total;
 }
