@@ -63,6 +63,9 @@ async function boot(config: AppConfig, redisUrl: string): Promise<{ close(): Pro
     const http = await NestFactory.create<NestExpressApplication>(module, { logger: nestLogger });
     http.disable('x-powered-by');
     http.set('trust proxy', config.trustProxy);
+    if (config.trustProxy === true) {
+      logger.warn('TRUST_PROXY=true believes any X-Forwarded-For a client sends; name your proxy (an address, subnet or loopback) instead');
+    }
     http.use(helmet({ contentSecurityPolicy: { directives: CONTENT_SECURITY_POLICY } }));
     // Closed unless CORS_ORIGIN lists the sites allowed to call the API from a browser.
     if (config.corsOrigins.length) http.enableCors({ origin: config.corsOrigins, credentials: true });

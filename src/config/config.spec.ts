@@ -20,6 +20,13 @@ describe('parseConfig', () => {
     expect(parseConfig({ ALLOW_PRIVATE_URLS: '0' }).allowPrivateUrls).toBe(false);
   });
 
+  it('reads TRUST_PROXY as Express does: off, hops, or addresses and subnets', () => {
+    expect(parseConfig({}).trustProxy).toBe(false);
+    expect(parseConfig({ TRUST_PROXY: '1' }).trustProxy).toBe(1);
+    expect(parseConfig({ TRUST_PROXY: 'loopback, 172.16.0.0/12' }).trustProxy).toBe('loopback, 172.16.0.0/12');
+    expect(() => parseConfig({ TRUST_PROXY: 'everyone' })).toThrow(/TRUST_PROXY/);
+  });
+
   it('treats empty variables as unset', () => {
     expect(parseConfig({ PORT: '', REDIS_URL: '' })).toMatchObject({ port: 3000, redisUrl: undefined });
   });

@@ -40,7 +40,10 @@ const envSchema = z.object({
   MAX_DURATION_SECONDS: positiveInt.optional(),
   TRUST_PROXY: z
     .string()
-    .regex(/^(true|false|loopback|\d+|[0-9a-fA-F.:/, ]+)$/, 'must be true, false, loopback, a hop count or addresses')
+    .regex(
+      /^(true|false|\d+|(loopback|linklocal|uniquelocal|[0-9a-fA-F.:]+(\/\d{1,3})?)(\s*,\s*(loopback|linklocal|uniquelocal|[0-9a-fA-F.:]+(\/\d{1,3})?))*)$/,
+      'must be false, a hop count, or addresses, subnets and loopback/linklocal/uniquelocal',
+    )
     .default('false'),
   CORS_ORIGIN: z
     .string()

@@ -12,7 +12,8 @@ const createSchema = z.object({
 });
 
 const listSchema = z.object({
-  state: z.enum(JOB_STATES, { message: `state must be one of ${JOB_STATES.join(', ')}` }).optional(),
+  // `?state=` (empty) means no filter, as a form would send it.
+  state: z.preprocess((v) => (v === '' ? undefined : v), z.enum(JOB_STATES, { message: `state must be one of ${JOB_STATES.join(', ')}` }).optional()),
   limit: z.coerce.number().int().min(1).max(100).default(20),
   cursor: z.coerce.number({ message: 'cursor must be a value from nextCursor' }).int().positive().optional(),
 });

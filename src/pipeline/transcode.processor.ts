@@ -13,7 +13,7 @@ import { FfmpegProgressParser, stagePercentFromProgress } from './ffmpeg/ffmpeg-
 import { hlsCommand, MASTER_PLAYLIST_NAME, posterCommand } from './ffmpeg/hls-args';
 import { renditionsFromMasterPlaylist } from './ffmpeg/master-playlist';
 import { mediaStreamsFromFfprobe, MediaStreams } from './ffmpeg/media-streams';
-import { demuxerFor, looksLikeText } from './ffmpeg/source-format';
+import { demuxerFor, looksLikeText, SOURCE_INPUT_OPTIONS } from './ffmpeg/source-format';
 import { planTranscode, TranscodePlan } from './ffmpeg/transcode-policy';
 import { JobReporter } from './job-reporter';
 import { JobSupersededError, PipelineError } from './pipeline-error';
@@ -48,7 +48,7 @@ export class TranscodeProcessor extends StageProcessor<TranscodePayload> {
     await fs.rm(outDir, { recursive: true, force: true });
     await fs.mkdir(outDir, { recursive: true });
     const hls = hlsCommand(planned, { outDir, segmentSeconds: this.config.hlsSegmentSeconds });
-    const command = { ...hls, inputOptions: [...hls.inputOptions, '-f', streams.demuxer] };
+    const command = { ...hls, inputOptions: [...hls.inputOptions, ...SOURCE_INPUT_OPTIONS, '-f', streams.demuxer] };
     const parser = new FfmpegProgressParser();
     // Length unknown until now (a streamed file): stop as soon as the output passes the limit.
     const maxSeconds = this.config.maxDurationSeconds;
@@ -120,7 +120,7 @@ export class TranscodeProcessor extends StageProcessor<TranscodePayload> {
     const output = path.join(outDir, POSTER_NAME);
     const atSec = durationSec ? Math.min(durationSec / 3, 10) : 0;
     const poster = posterCommand({ atSec, height: Math.min(360, streams.video!.height) });
-    const args = { ...poster, inputOptions: [...poster.inputOptions, '-f', streams.demuxer] };
+    const args = { ...poster, inputOptions: [...poster.inputOptions, ...SOURCE_INPUT_OPTIONS, '-f', streams.demuxer] };
     try {
       await this.ffmpeg.run({ input: sourcePath, args, output, signal });
     } catch (err) {
@@ -140,7 +140,7 @@ export class TranscodeProcessor extends StageProcessor<TranscodePayload> {
     if (looksLikeText(head.subarray(0, bytesRead))) throw notMedia;
     let streams: MediaStreams;
     try {
-      streams = mediaStreamsFromFfprobe(await this.ffmpeg.probe(sourcePath));
+      streams = mediaStreamsFromFfprobe(await this.ffmpeg.probe(sourcePath, SOURCE_INPUT_OPTIONS));
     } catch {
       throw notMedia;
     }

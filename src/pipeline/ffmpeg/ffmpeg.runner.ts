@@ -28,11 +28,12 @@ export class FfmpegFailed extends Error {
 export class FfmpegRunner {
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
-  probe(file: string): Promise<FfprobeData> {
+  /** `inputOptions` go before the file (e.g. SOURCE_INPUT_OPTIONS). */
+  probe(file: string, inputOptions: readonly string[] = []): Promise<FfprobeData> {
     return new Promise((resolve, reject) =>
       ffmpeg(file)
         .setFfprobePath(this.config.ffprobePath)
-        .ffprobe((err: Error | null, data: FfprobeData) => (err ? reject(err) : resolve(data))),
+        .ffprobe([...inputOptions], (err: Error | null, data: FfprobeData) => (err ? reject(err) : resolve(data))),
     );
   }
 

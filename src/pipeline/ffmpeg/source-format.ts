@@ -21,6 +21,16 @@ const ACCEPTED_DEMUXERS: Readonly<Record<string, string>> = {
   mpeg: 'mpeg',
 };
 
+/**
+ * Input options for every ffprobe and ffmpeg run on a downloaded file: only the accepted
+ * demuxers may even be tried, and only the local file may be opened (no file: or http:
+ * references followed from inside it).
+ */
+export const SOURCE_INPUT_OPTIONS: readonly string[] = [
+  '-format_whitelist', Object.keys(ACCEPTED_DEMUXERS).join(','),
+  '-protocol_whitelist', 'file',
+];
+
 /** The demuxer to force for this format_name (e.g. "mov,mp4,m4a,3gp,3g2,mj2" → "mov"), or null to refuse. */
 export function demuxerFor(formatName: string | null): string | null {
   for (const name of (formatName ?? '').split(',')) {
