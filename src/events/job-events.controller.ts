@@ -40,10 +40,10 @@ export class JobEventsController {
       clearInterval(heartbeat);
       res.end();
     };
-    const send = (job: JobSnapshot) => {
+    const send = (job: JobSnapshot, json = JSON.stringify(job)) => {
       if (!open || job.seq <= lastSeq) return;
       lastSeq = job.seq;
-      res.write(`event: job\nid: ${job.seq}\ndata: ${JSON.stringify(job)}\n\n`);
+      res.write(`event: job\nid: ${job.seq}\ndata: ${json}\n\n`);
       if (isFinalState(job.state)) close();
     };
     // Listen first, then read the current snapshot: nothing falls between the two.

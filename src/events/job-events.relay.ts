@@ -4,7 +4,8 @@ import { channels } from '../jobs/job-keys';
 import type { JobSnapshot } from '../jobs/job.types';
 import { RedisService } from '../redis/redis.module';
 
-type Listener = (job: JobSnapshot) => void;
+/** `json`: the snapshot as published, for streams that send it on as text. */
+type Listener = (job: JobSnapshot, json: string) => void;
 
 /**
  * Each api process subscribes once to the job event channel and hands every snapshot to its
@@ -55,7 +56,7 @@ export class JobEventsRelay implements OnModuleInit, OnModuleDestroy {
       this.logger.warn('Dropped an unreadable job event');
       return;
     }
-    for (const listener of this.everyJob) listener(job);
-    for (const listener of this.perJob.get(job.id) ?? []) listener(job);
+    for (const listener of this.everyJob) listener(job, message);
+    for (const listener of this.perJob.get(job.id) ?? []) listener(job, message);
   }
 }
