@@ -76,6 +76,21 @@ describe('account management is for admins', () => {
     expect((await api(app.baseUrl, '').get('/api/users')).status).toBe(401);
   });
 
+  it('keeps an admin when two admins demote each other at the same moment', async () => {
+    await admin.post('/api/users', { username: 'admin2', password: 'second-admin-password', role: 'admin' });
+    const second = api(app.baseUrl, (await login(app.baseUrl, 'admin2', 'second-admin-password')).token);
+    const me = (await admin.get('/api/auth/me')).body.user;
+    const other = (await second.get('/api/auth/me')).body.user;
+    const [a, b] = await Promise.all([
+      admin.request('PATCH', `/api/users/${other.id}`, { role: 'user' }),
+      second.request('PATCH', `/api/users/${me.id}`, { role: 'user' }),
+    ]);
+    expect([a.status, b.status].sort()).toEqual([200, 409]);
+    const admins = (await api(app.baseUrl, (await login(app.baseUrl, a.status === 200 ? 'admin' : 'admin2', a.status === 200 ? 'admin-test-password' : 'second-admin-password')).token).get('/api/users')).body.items.filter((u: { role: string }) => u.role === 'admin');
+    expect(admins).toHaveLength(1);
+    if (b.status === 200) admin = api(app.baseUrl, (await login(app.baseUrl, 'admin2', 'second-admin-password')).token);
+  });
+
   it('keeps the last enabled admin', async () => {
     const me = (await admin.get('/api/auth/me')).body.user;
     expect((await admin.request('PATCH', `/api/users/${me.id}`, { role: 'user' })).body.code).toBe('last_admin');

@@ -62,6 +62,25 @@ it('an api and a worker on one DATA_DIR share its private Redis, and the last on
   }
 }, 60_000);
 
+it('a new ADMIN_PASSWORD at start ends the sessions made with the old one', async () => {
+  const dataDir = await makeTempDir('vidpipe-adminpw-');
+  try {
+    const first = await startApp({ dataDir, env: { ADMIN_PASSWORD: 'first-admin-password' } });
+    const old = await login(first.baseUrl, 'admin', 'first-admin-password');
+    await first.stop();
+    const second = await startApp({ dataDir, env: { ADMIN_PASSWORD: 'second-admin-password' } });
+    try {
+      expect((await api(second.baseUrl, old.token).get('/api/jobs')).status).toBe(401);
+      await expect(login(second.baseUrl, 'admin', 'first-admin-password')).rejects.toThrow();
+      expect((await login(second.baseUrl, 'admin', 'second-admin-password')).token).toBeTruthy();
+    } finally {
+      await second.stop();
+    }
+  } finally {
+    await removeDir(dataDir);
+  }
+}, 60_000);
+
 it('refuses a bad configuration with a message naming the variable', async () => {
   const app = await spawnApp({ env: { PORT: 'eighty', DOWNLOAD_CONCURRENCY: '0' } });
   const exit = await app.exited;

@@ -72,6 +72,7 @@ export class JobsGateway implements OnGatewayInit, OnGatewayConnection {
     if (user.role === 'admin') await socket.join(rooms.admins);
     // Checked again once in the rooms: a revocation published since the handshake is not missed.
     const remaining = await this.sessions.remainingMs(user.sessionDigest);
+    if (socket.disconnected) return; // left meanwhile: no timer to hold it
     if (remaining === 0) return void socket.disconnect(true);
     // Sessions do not slide: the socket ends when its session does.
     const expiry = setTimeout(() => socket.disconnect(true), Math.min(remaining, 2 ** 31 - 1));

@@ -64,6 +64,20 @@ redis.call('SADD', KEYS[1], ARGV[1])
 return 1
 `;
 
+// KEYS: job, all jobs, owner's jobs, owner's active set, owner's media bytes. ARGV: job id.
+const REMOVE_SCRIPT = `
+local fields = redis.call('HMGET', KEYS[1], 'state', 'data')
+if fields[1] == 'completed' then
+  local result = cjson.decode(fields[2]).result
+  if type(result) == 'table' and tonumber(result.sizeBytes) then redis.call('DECRBY', KEYS[5], tonumber(result.sizeBytes)) end
+end
+redis.call('DEL', KEYS[1])
+redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('ZREM', KEYS[3], ARGV[1])
+redis.call('SREM', KEYS[4], ARGV[1])
+return 1
+`;
+
 export interface ListQuery {
   ownerId: string | null; // null: every owner (admins)
   state?: JobState;
@@ -79,6 +93,7 @@ export class JobStore {
     this.redis = redis.client;
     this.redis.defineCommand('vpWriteJob', { numberOfKeys: 3, lua: WRITE_SCRIPT });
     this.redis.defineCommand('vpReserveJob', { numberOfKeys: 2, lua: RESERVE_SCRIPT });
+    this.redis.defineCommand('vpRemoveJob', { numberOfKeys: 5, lua: REMOVE_SCRIPT });
   }
 
   newId(): string {
@@ -196,15 +211,16 @@ export class JobStore {
     return { items, nextCursor: items.length ? max.slice(1) : null };
   }
 
+  /** Removes the record; the owner's media bytes go down by what the stored job (not a copy read earlier) kept. */
   async remove(job: JobSnapshot): Promise<void> {
-    const tx = this.redis
-      .multi()
-      .del(keys.job(job.id))
-      .zrem(keys.jobsAll, job.id)
-      .zrem(keys.jobsOfOwner(job.ownerId), job.id)
-      .srem(keys.activeJobsOf(job.ownerId), job.id);
-    if (job.state === 'completed' && job.result) tx.decrby(keys.mediaBytesOf(job.ownerId), job.result.sizeBytes);
-    await tx.exec();
+    await (this.redis as any).vpRemoveJob(
+      keys.job(job.id),
+      keys.jobsAll,
+      keys.jobsOfOwner(job.ownerId),
+      keys.activeJobsOf(job.ownerId),
+      keys.mediaBytesOf(job.ownerId),
+      job.id,
+    );
   }
 
   /** Gives back a place reserved for a job that did not start after all. */

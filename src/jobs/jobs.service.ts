@@ -30,14 +30,15 @@ export class JobsService {
     if (!verdict.ok) throw new ApiError(400, verdict.code, verdict.message);
     const id = this.store.newId();
     await this.reserveOrRefuse(user, id);
+    let job: JobSnapshot;
     try {
-      const job = await this.store.create({ id, ownerId: user.id, url: verdict.url, format: input.format });
-      await this.enqueue(job);
-      return job;
+      job = await this.store.create({ id, ownerId: user.id, url: verdict.url, format: input.format });
     } catch (err) {
       await this.store.unreserve(user.id, id);
       throw err;
     }
+    await this.enqueueOrFail(job);
+    return job;
   }
 
   /** The job if this user may see it; 404 otherwise, never revealing that it exists. */
@@ -77,6 +78,9 @@ export class JobsService {
 
   async retry(user: AuthUser, id: string): Promise<JobSnapshot> {
     const job = await this.visible(user, id);
+    if (job.state !== 'failed' && job.state !== 'cancelled') {
+      throw new ApiError(409, 'not_retryable', 'Only a failed or cancelled job can be retried.');
+    }
     // A retry starts a download again: it counts like a new submission.
     await this.reserveOrRefuse(user, job.id);
     const stored = await this.store.transition(job.id, 'ended', (current) =>
@@ -97,7 +101,7 @@ export class JobsService {
       if (isFinalState((await this.store.get(job.id))?.state ?? 'completed')) await this.store.unreserve(job.ownerId, job.id);
       throw new ApiError(409, 'not_retryable', 'Only a failed or cancelled job can be retried.');
     }
-    await this.enqueue(stored);
+    await this.enqueueOrFail(stored);
     return stored;
   }
 
@@ -136,6 +140,19 @@ export class JobsService {
     }
     if (reserved === 'too_many_submissions') {
       throw new ApiError(429, 'too_many_submissions', `You can start at most ${c.userMaxJobsPerMinute} jobs a minute; try again in a moment.`);
+    }
+  }
+
+  /** A job that cannot be queued must not sit `queued` forever: it fails, saying why. */
+  private async enqueueOrFail(job: JobSnapshot): Promise<void> {
+    try {
+      await this.enqueue(job);
+    } catch (err) {
+      const message = `The job could not be queued: ${(err as Error).message}`;
+      await this.store
+        .write({ ...job, state: 'failed', message, error: { code: 'internal_error', message }, finishedAt: new Date().toISOString() }, 'attempt')
+        .catch(() => undefined);
+      throw err;
     }
   }
 

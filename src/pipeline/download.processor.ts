@@ -33,6 +33,9 @@ export class DownloadProcessor extends StageProcessor<DownloadPayload> {
   }
 
   protected async runStage(job: Job<DownloadPayload>, reporter: JobReporter, signal: AbortSignal): Promise<void> {
+    // Handed over already (this run is BullMQ retrying a download whose worker died after the
+    // hand-over): going again would delete the source under the transcode.
+    if (await this.transcodes.getJob(queueJobId(job.data.jobId, job.data.attempt))) return;
     const egress = await this.openEgress();
     try {
       await this.probeAndDownload(job, reporter, signal, egress);
@@ -117,7 +120,8 @@ export class DownloadProcessor extends StageProcessor<DownloadPayload> {
     // yt-dlp may hand HLS to ffmpeg, which reports no progress: the folder itself is watched too.
     const sizeWatch = maxBytes
       ? setInterval(() => {
-          void folderSize(workDir).then((bytes) => {
+          // yt-dlp's merge and fix-up steps write a second copy (*.temp.*): not downloaded bytes.
+          void folderSize(workDir, /\.temp\./).then((bytes) => {
             if (bytes <= maxBytes) return;
             tooLarge = true;
             toolStop.abort();

@@ -9,7 +9,7 @@ import { isFinalState } from '../jobs/job.types';
 import { ABORT_SHUTDOWN, CancelRegistry } from './cancel-registry';
 import { JobReporter } from './job-reporter';
 import { formatDuration } from '../common/format';
-import { PipelineError } from './pipeline-error';
+import { JobSupersededError, PipelineError } from './pipeline-error';
 
 /** A handed-back job waits this long, so the stopping worker is gone before it is free again. */
 const HAND_BACK_DELAY_MS = 1000;
@@ -75,6 +75,8 @@ export abstract class StageProcessor<T extends { jobId: string; attempt: number 
       return; // cancelled, retried or deleted while it waited
     }
     const controller = this.cancels.register(jobId, job.queueName);
+    // Shutdown began while we read the job: stopAll has taken its list already.
+    if (this.stopping) controller.abort(ABORT_SHUTDOWN);
     const reporter = new JobReporter(
       snapshot,
       (next) => this.store.write(next, 'attempt', attempt),
@@ -83,6 +85,9 @@ export abstract class StageProcessor<T extends { jobId: string; attempt: number 
     );
     try {
       await this.runStage(job, reporter, controller.signal);
+      // Cancelled just as the stage ended (e.g. after handing over to transcode, whose queue
+      // entry the api then removed): nobody else will clean this attempt's folder.
+      if (controller.signal.aborted && controller.signal.reason !== ABORT_SHUTDOWN) await this.removeWorkDir(jobId, attempt);
     } catch (err) {
       if (controller.signal.reason === ABORT_SHUTDOWN && !reporter.superseded) {
         await this.handBack(job, reporter, token);
@@ -112,20 +117,29 @@ export abstract class StageProcessor<T extends { jobId: string; attempt: number 
    */
   @OnWorkerEvent('failed')
   async onFailed(job: Job<T> | undefined, err: Error): Promise<void> {
-    if (!job || err instanceof PipelineError || err instanceof DelayedError) return;
-    const snapshot = await this.store.get(job.data.jobId).catch(() => null);
-    if (!snapshot || isFinalState(snapshot.state) || snapshot.attempt !== job.data.attempt) return;
-    const message = `The job could not be finished: ${err.message}`;
-    await this.store
-      .write({ ...snapshot, state: 'failed', message, error: { code: 'internal_error', message }, finishedAt: new Date().toISOString() }, 'attempt')
-      .catch(() => undefined);
-    await this.removeWorkDir(job.data.jobId, job.data.attempt);
+    // Registered with a plain worker.on(): nothing may reject out of here.
+    try {
+      if (!job || err instanceof DelayedError) return;
+      const snapshot = await this.store.get(job.data.jobId);
+      // Usually process() already wrote `failed`; this is for when it could not, or never ran.
+      if (!snapshot || isFinalState(snapshot.state) || snapshot.attempt !== job.data.attempt) return;
+      const error = err instanceof PipelineError ? err.toJobError() : { code: 'internal_error' as const, message: `The job could not be finished: ${err.message}` };
+      await this.store.write({ ...snapshot, state: 'failed', message: error.message, error, finishedAt: new Date().toISOString() }, 'attempt');
+      await this.removeWorkDir(job.data.jobId, job.data.attempt);
+    } catch (failure) {
+      this.logger.error(`Could not record the failure of job ${job?.data.jobId}: ${(failure as Error).message}`);
+    }
   }
 
   /** This worker is stopping: the job goes back to its queue for another worker, same attempt. */
-  private async handBack(job: Job<T>, reporter: JobReporter, token: string | undefined): Promise<never> {
+  private async handBack(job: Job<T>, reporter: JobReporter, token: string | undefined): Promise<void> {
     await reporter.close();
-    await reporter.requeue('This worker stopped; waiting for another to carry on');
+    try {
+      await reporter.requeue('This worker stopped; waiting for another to carry on');
+    } catch (err) {
+      if (err instanceof JobSupersededError) return; // cancelled meanwhile: the caller cleans up
+      throw err;
+    }
     await job.moveToDelayed(Date.now() + HAND_BACK_DELAY_MS, token);
     throw new DelayedError();
   }

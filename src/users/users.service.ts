@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { ApiError } from '../http/api-error';
-import { keys } from '../jobs/job-keys';
+import { channels, keys } from '../jobs/job-keys';
 import { RedisService } from '../redis/redis.module';
 import { generatePassword, hashPassword, verifyPassword } from './password';
 import { User, UserRole } from './user.types';
@@ -45,8 +45,10 @@ export class UsersService {
     const existing = await this.findStored(name);
     if (existing) {
       if (this.config.adminPassword && !(await verifyPassword(this.config.adminPassword, existing.passwordHash))) {
-        await this.redis.client.hset(keys.user(existing.id), 'passwordHash', await hashPassword(this.config.adminPassword));
-        this.logger.log(`Admin "${name}" password set from ADMIN_PASSWORD`);
+        // A new password ends every old session, as any password change does (say, after a leak).
+        await this.update(existing.id, { password: this.config.adminPassword });
+        await this.redis.client.publish(channels.sessionsRevoked, JSON.stringify({ userId: existing.id }));
+        this.logger.log(`Admin "${name}" password set from ADMIN_PASSWORD; earlier sessions ended`);
       }
       return null;
     }
@@ -111,7 +113,14 @@ export class UsersService {
     const stored = await this.getStored(id);
     if (!stored) throw noSuchUser();
     const losesAdmin = stored.role === 'admin' && (patch.role === 'user' || patch.disabled === true);
-    if (losesAdmin) await this.refuseIfLastAdmin(id);
+    if (losesAdmin) return this.withAdminsLocked(async () => {
+      await this.refuseIfLastAdmin(id);
+      return this.applyPatch(id, patch);
+    });
+    return this.applyPatch(id, patch);
+  }
+
+  private async applyPatch(id: string, patch: UserPatch): Promise<User> {
     const fields: Record<string, string> = {};
     if (patch.password !== undefined) fields.passwordHash = await hashPassword(patch.password);
     if (patch.role !== undefined) fields.role = patch.role;
@@ -126,6 +135,11 @@ export class UsersService {
   async remove(id: string): Promise<User> {
     const stored = await this.getStored(id);
     if (!stored) throw noSuchUser();
+    if (stored.role === 'admin') return this.withAdminsLocked(() => this.removeStored(id, stored));
+    return this.removeStored(id, stored);
+  }
+
+  private async removeStored(id: string, stored: StoredUser): Promise<User> {
     if (stored.role === 'admin') await this.refuseIfLastAdmin(id);
     await this.redis.client
       .multi()
@@ -134,6 +148,23 @@ export class UsersService {
       .hdel(keys.usersByName, stored.username.toLowerCase())
       .exec();
     return this.publicUser(stored);
+  }
+
+  /**
+   * One admin change at a time across every api process: two admins demoting each other at once
+   * must not both pass the last-admin check.
+   */
+  private async withAdminsLocked<R>(work: () => Promise<R>): Promise<R> {
+    const token = randomBytes(8).toString('hex');
+    for (let i = 0; !(await this.redis.client.set(ADMINS_LOCK, token, 'PX', 10_000, 'NX')); i++) {
+      if (i > 100) throw new ApiError(503, 'busy', 'Accounts are being changed; try again in a moment.');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    try {
+      return await work();
+    } finally {
+      if ((await this.redis.client.get(ADMINS_LOCK)) === token) await this.redis.client.del(ADMINS_LOCK);
+    }
   }
 
   private async refuseIfLastAdmin(id: string): Promise<void> {
@@ -158,4 +189,5 @@ export class UsersService {
   }
 }
 
+const ADMINS_LOCK = 'vp:lock:admins';
 const DUMMY_HASH = 'scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';

@@ -42,7 +42,7 @@ export interface AppProcess {
   /** Resolves when the process exits, for whatever reason. */
   exited: Promise<ExitInfo>;
   /**
-   * Filled by stop(): descendants (pids) that were alive when stop() began and still alive 200 ms
+   * Filled by stop(): descendants (pids) that were alive when stop() began and still alive 2 s
    * after the app exited; stop() SIGKILLs them and notes it in logs(). Empty for a clean shutdown.
    * (Children of an app that already died on its own are reparented and cannot be found.)
    */
@@ -112,9 +112,11 @@ export async function spawnApp(opts: StartAppOptions = {}): Promise<AppProcess> 
       const descendants = proc.pid !== undefined && !hasExited(proc) ? childProcessesOf(proc.pid) : [];
       const res = await terminate(proc, signal, 10000);
       if (res.forced) collect(`\n[support] app did not exit within 10 s of ${signal}: SIGKILLed\n`);
-      await sleep(descendants.length ? 200 : 0);
+      // A child that is still exiting under load is not a leak: give them up to 2 s.
+      for (let waited = 0; waited < 2000 && descendants.some(isAlive); waited += 100) await sleep(100);
       const spared = (pid: number) => opts.spareSharedRedis === true && describe([pid]).some((p) => /redis-server/.test(p.cmd));
       const left = descendants.filter((pid) => isAlive(pid) && !spared(pid));
+      const leftCmds = describe(left).map((p) => `${p.pid} ${p.cmd.slice(0, 120)}`);
       app.leftBehind.push(...left);
       for (const pid of left) {
         try {
@@ -123,7 +125,7 @@ export async function spawnApp(opts: StartAppOptions = {}): Promise<AppProcess> 
           // gone meanwhile
         }
       }
-      if (left.length) collect(`\n[support] killed child processes left behind by the app: ${left.join(', ')}\n`);
+      if (left.length) collect(`\n[support] killed child processes left behind by the app: ${leftCmds.join(' | ')}\n`);
       if (ownedDataDir) await removeDir(dataDir);
     })();
     return stopping;

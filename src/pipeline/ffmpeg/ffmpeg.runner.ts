@@ -55,6 +55,8 @@ export class FfmpegRunner {
       opts.signal?.addEventListener('abort', abort, { once: true });
       command
         .on('start', () => {
+          // fluent-ffmpeg's kill() does nothing before the process exists: honour an early abort.
+          if (aborted) command.kill('SIGKILL');
           const proc = (command as unknown as { ffmpegProc?: { stdout?: NodeJS.ReadableStream } }).ffmpegProc;
           if (proc?.stdout && opts.onProgressLine) createInterface({ input: proc.stdout }).on('line', opts.onProgressLine);
         })
