@@ -1,11 +1,12 @@
 // `npm run bench [events|pipeline]`: prepares like `npm test`, then runs the benchmarks in bench/.
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { ensureBuilt, ensureInstalled, ensureTools, root, serverTools } from './prepare.mjs';
+import { ensureBuilt, ensureInstalled, ensureTools, ensureWebBuilt, root, serverTools } from './prepare.mjs';
 
 ensureTools(serverTools);
 ensureInstalled();
 ensureBuilt();
+ensureWebBuilt();
 const wanted = process.argv[2];
 for (const name of ['pipeline', 'events'].filter((n) => !wanted || n === wanted)) {
   process.stdout.write(`\n== bench/${name}.bench.ts\n`);

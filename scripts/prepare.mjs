@@ -81,6 +81,25 @@ export function ensureBuilt() {
   fs.writeFileSync(stamp, new Date().toISOString());
 }
 
+/** The React client (web/, its own packages): vite build when its sources changed. */
+export function ensureWebBuilt() {
+  const web = path.join(root, 'web');
+  ensureInstalled(web);
+  const stamp = path.join(web, 'dist', '.build-stamp');
+  const newest = Math.max(
+    newestIn(path.join(web, 'src')),
+    mtime(path.join(web, 'index.html')),
+    mtime(path.join(web, 'vite.config.ts')),
+    mtime(path.join(web, 'package-lock.json')),
+    newestIn(path.join(root, 'src', 'jobs')), // the client imports the job and event types
+    newestIn(path.join(root, 'src', 'events')),
+  );
+  if (mtime(stamp) >= newest) return;
+  say('building the web client…');
+  run(process.execPath, [path.join(web, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn'], { cwd: web });
+  fs.writeFileSync(stamp, new Date().toISOString());
+}
+
 export const serverTools = [
   { command: 'redis-server', pkg: 'redis-server' },
   { command: 'ffmpeg', pkg: 'ffmpeg' },

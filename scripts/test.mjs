@@ -3,11 +3,13 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ensureBuilt, ensureInstalled, ensureTools, root, serverTools } from './prepare.mjs';
+import { ensureBuilt, ensureInstalled, ensureTools, ensureWebBuilt, root, serverTools } from './prepare.mjs';
 
-ensureTools(serverTools);
+// Chromium drives the web client's end-to-end test.
+ensureTools([...serverTools, { command: 'chromium', pkg: 'chromium' }]);
 ensureInstalled();
 ensureBuilt();
+ensureWebBuilt();
 
 const report = path.join(root, '.test-tmp', 'jest-results.json');
 fs.mkdirSync(path.dirname(report), { recursive: true });
