@@ -66,38 +66,36 @@ export function ensureInstalled(dir = root) {
   fs.utimesSync(marker, new Date(), new Date());
 }
 
-/** tsc for the service when anything under src/ (or the config) is newer than the last build. */
-export function ensureBuilt() {
-  const stamp = path.join(root, 'dist', '.build-stamp');
-  const newest = Math.max(
-    newestIn(path.join(root, 'src')),
-    mtime(path.join(root, 'tsconfig.json')),
-    mtime(path.join(root, 'tsconfig.build.json')),
-    mtime(path.join(root, 'package-lock.json')),
-  );
+/** Runs `build` when any of `sources` (files or folders) is newer than the stamp it leaves. */
+function buildWhenStale(what, stamp, sources, build) {
+  const newest = Math.max(...sources.map((p) => (fs.existsSync(p) && fs.statSync(p).isDirectory() ? newestIn(p) : mtime(p))));
   if (mtime(stamp) >= newest) return;
-  say('building the service…');
-  run(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json']);
+  say(`building ${what}…`);
+  build();
   fs.writeFileSync(stamp, new Date().toISOString());
+}
+
+/** tsc for the service when anything under src/ (or the config) changed since the last build. */
+export function ensureBuilt() {
+  const files = ['src', 'tsconfig.json', 'tsconfig.build.json', 'package-lock.json'].map((f) => path.join(root, f));
+  buildWhenStale('the service', path.join(root, 'dist', '.build-stamp'), files, () =>
+    run(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json']),
+  );
 }
 
 /** The React client (web/, its own packages): vite build when its sources changed. */
 export function ensureWebBuilt() {
   const web = path.join(root, 'web');
   ensureInstalled(web);
-  const stamp = path.join(web, 'dist', '.build-stamp');
-  const newest = Math.max(
-    newestIn(path.join(web, 'src')),
-    mtime(path.join(web, 'index.html')),
-    mtime(path.join(web, 'vite.config.ts')),
-    mtime(path.join(web, 'package-lock.json')),
-    newestIn(path.join(root, 'src', 'jobs')), // the client imports the job and event types
-    newestIn(path.join(root, 'src', 'events')),
+  const files = [
+    ...['src', 'index.html', 'vite.config.ts', 'package-lock.json'].map((f) => path.join(web, f)),
+    // the client imports the server's job and event types
+    path.join(root, 'src', 'jobs'),
+    path.join(root, 'src', 'events'),
+  ];
+  buildWhenStale('the web client', path.join(web, 'dist', '.build-stamp'), files, () =>
+    run(process.execPath, [path.join(web, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn'], { cwd: web }),
   );
-  if (mtime(stamp) >= newest) return;
-  say('building the web client…');
-  run(process.execPath, [path.join(web, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn'], { cwd: web });
-  fs.writeFileSync(stamp, new Date().toISOString());
 }
 
 export const serverTools = [
