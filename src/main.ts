@@ -104,6 +104,8 @@ const CONTENT_SECURITY_POLICY = {
   connectSrc: ["'self'"],
   objectSrc: ["'none'"],
   frameAncestors: ["'none'"],
+  // helmet's default would rewrite the app's own requests to https: a plain-http LAN install breaks.
+  upgradeInsecureRequests: null,
 };
 
 /** The built React client (web/dist) at `/`, with client-side routes falling back to index.html. */

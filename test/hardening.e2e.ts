@@ -56,6 +56,8 @@ it('sends helmet headers and no CORS headers for an unlisted origin', async () =
   const res = await fetch(`${app.baseUrl}/api/health`, { headers: { Origin: 'https://evil.example' } });
   expect(res.headers.get('x-content-type-options')).toBe('nosniff');
   expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
+  // Served over plain http on a LAN, the page must still load its own scripts.
+  expect(res.headers.get('content-security-policy')).not.toContain('upgrade-insecure-requests');
   expect(res.headers.get('x-frame-options')).toBe('SAMEORIGIN');
   expect(res.headers.get('access-control-allow-origin')).toBeNull();
   const listed = await fetch(`${app.baseUrl}/api/jobs`, {
