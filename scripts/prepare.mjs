@@ -93,9 +93,11 @@ export function ensureWebBuilt() {
     path.join(root, 'src', 'jobs'),
     path.join(root, 'src', 'events'),
   ];
-  buildWhenStale('the web client', path.join(web, 'dist', '.build-stamp'), files, () =>
-    run(process.execPath, [path.join(web, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn'], { cwd: web }),
-  );
+  buildWhenStale('the web client', path.join(web, 'dist', '.build-stamp'), files, () => {
+    // Type-checked first: the client shares the server's job and event types.
+    run(process.execPath, [path.join(web, 'node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '-p', '.'], { cwd: web });
+    run(process.execPath, [path.join(web, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn'], { cwd: web });
+  });
 }
 
 export const serverTools = [

@@ -114,7 +114,12 @@ it('delete removes a finished job, its media and its listing', async () => {
   const done = await waitForState(http, job.id, ['completed'], 60_000);
   const mediaDir = path.join(app.dataDir, 'media', job.id);
   expect(fs.existsSync(mediaDir)).toBe(true);
+  // Another tab of the same user learns of it at once, without subscribing.
+  const otherTab = await connectJobsSocket(app.baseUrl, token);
+  const removed = new Promise<{ id: string }>((resolve) => otherTab.once('jobRemoved', resolve));
   expect((await http.del(`/api/jobs/${job.id}`)).status).toBe(204);
+  expect(await removed).toEqual({ id: job.id });
+  otherTab.disconnect();
   expect((await http.get(`/api/jobs/${job.id}`)).status).toBe(404);
   expect((await http.get(done.result.playlistUrl)).status).toBe(404);
   expect(fs.existsSync(mediaDir)).toBe(false);

@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Browser, chromium, Page } from 'playwright-core';
-import { AppProcess, startApp } from './support/app';
+import { api, AppProcess, login, startApp } from './support/app';
 import { makeMedia, MediaSet } from './support/media';
 import { MediaServer, startMediaServer } from './support/media-server';
 import { RedisHandle, startRedis } from './support/redis';
@@ -83,4 +83,12 @@ it('keeps the session and the list across a reload', async () => {
   await page.getByText('live', { exact: true }).waitFor();
   await page.getByTestId('job').first().waitFor();
   expect(await page.getByTestId('job').first().getAttribute('data-state')).toBe('completed');
+});
+
+it('drops a job from the page when it is deleted elsewhere', async () => {
+  const elsewhere = api(app.baseUrl, (await login(app.baseUrl)).token);
+  const id = (await elsewhere.get('/api/jobs')).body.items[0].id as string;
+  expect((await elsewhere.del(`/api/jobs/${id}`)).status).toBe(204);
+  await page.getByTestId('job').first().waitFor({ state: 'detached', timeout: 5000 });
+  expect(await page.getByTestId('job').count()).toBe(0);
 });

@@ -8,6 +8,8 @@ export type SubscribeAck = { ok: true; job: JobSnapshot } | { ok: false; error: 
 export interface ServerToClientEvents {
   /** Every change of a job, to `job:<id>` and to its owner's `user:<ownerId>` room. */
   job: (snapshot: JobSnapshot) => void;
+  /** The job was deleted (by its owner, an admin, or with its account), to the same rooms. */
+  jobRemoved: (payload: { id: string }) => void;
 }
 
 export interface ClientToServerEvents {

@@ -37,6 +37,7 @@ export class JobEventsController {
       open = false;
       unsubscribe();
       forgetRevocations();
+      forgetRemoval();
       clearInterval(heartbeat);
       res.end();
     };
@@ -48,6 +49,7 @@ export class JobEventsController {
     };
     // Listen first, then read the current snapshot: nothing falls between the two.
     const unsubscribe = this.relay.onJob(id, send);
+    const forgetRemoval = this.relay.onRemoved((removed) => removed.id === id && close());
     const forgetRevocations = this.sessions.onRevoked((r) => {
       if (r.userId === user.id && (!r.sessionDigest || r.sessionDigest === user.sessionDigest)) close();
     });

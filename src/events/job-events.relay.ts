@@ -17,18 +17,29 @@ export class JobEventsRelay implements OnModuleInit, OnModuleDestroy {
   private subscriber: Redis;
   private readonly everyJob = new Set<Listener>();
   private readonly perJob = new Map<string, Set<Listener>>();
+  private readonly removals = new Set<(removed: { id: string; ownerId: string }) => void>();
 
   constructor(private readonly redis: RedisService) {}
 
   async onModuleInit(): Promise<void> {
     this.subscriber = this.redis.connect('events-subscriber');
-    this.subscriber.on('message', (_channel: string, message: string) => this.dispatch(message));
-    await this.subscriber.subscribe(channels.jobEvents);
+    this.subscriber.on('message', (channel: string, message: string) => {
+      if (channel === channels.jobEvents) this.dispatch(message);
+      else this.dispatchRemoval(message);
+    });
+    await this.subscriber.subscribe(channels.jobEvents, channels.jobRemoved);
   }
 
   onModuleDestroy(): void {
     this.everyJob.clear();
     this.perJob.clear();
+    this.removals.clear();
+  }
+
+  /** Deleted jobs (the gateway tells clients; SSE streams of that job end). */
+  onRemoved(listener: (removed: { id: string; ownerId: string }) => void): () => void {
+    this.removals.add(listener);
+    return () => this.removals.delete(listener);
   }
 
   /** Every job's events (the socket.io gateway). */
@@ -46,6 +57,16 @@ export class JobEventsRelay implements OnModuleInit, OnModuleDestroy {
       set.delete(listener);
       if (set.size === 0) this.perJob.delete(jobId);
     };
+  }
+
+  private dispatchRemoval(message: string): void {
+    let removed: { id: string; ownerId: string };
+    try {
+      removed = JSON.parse(message) as { id: string; ownerId: string };
+    } catch {
+      return;
+    }
+    for (const listener of this.removals) listener(removed);
   }
 
   private dispatch(message: string): void {

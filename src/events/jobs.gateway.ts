@@ -51,6 +51,9 @@ export class JobsGateway implements OnGatewayInit, OnGatewayConnection {
     this.relay.onEveryJob((job) => {
       namespace.to([rooms.job(job.id), rooms.user(job.ownerId), rooms.admins]).emit('job', job);
     });
+    this.relay.onRemoved(({ id, ownerId }) => {
+      namespace.to([rooms.job(id), rooms.user(ownerId), rooms.admins]).emit('jobRemoved', { id });
+    });
     // A revoked session (logout, password change, account disabled or removed) loses its sockets.
     this.sessions.onRevoked(({ userId, sessionDigest }) => {
       void namespace

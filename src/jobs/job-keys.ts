@@ -23,6 +23,8 @@ export const channels = {
   jobEvents: 'vp:events:job',
   /** A job id whose running tool must be stopped by whichever worker holds it. */
   jobCancel: 'vp:events:cancel',
+  /** `{ id, ownerId }` of a deleted job. */
+  jobRemoved: 'vp:events:job-removed',
   /** `{ userId, sessionDigest? }`: those sessions are gone; every api process drops their sockets. */
   sessionsRevoked: 'vp:events:sessions-revoked',
 } as const;

@@ -64,7 +64,8 @@ redis.call('SADD', KEYS[1], ARGV[1])
 return 1
 `;
 
-// KEYS: job, all jobs, owner's jobs, owner's active set, owner's media bytes. ARGV: job id.
+// KEYS: job, all jobs, owner's jobs, owner's active set, owner's media bytes.
+// ARGV: job id, removal channel, removal message.
 const REMOVE_SCRIPT = `
 local fields = redis.call('HMGET', KEYS[1], 'state', 'data')
 if fields[1] == 'completed' then
@@ -75,6 +76,7 @@ redis.call('DEL', KEYS[1])
 redis.call('ZREM', KEYS[2], ARGV[1])
 redis.call('ZREM', KEYS[3], ARGV[1])
 redis.call('SREM', KEYS[4], ARGV[1])
+redis.call('PUBLISH', ARGV[2], ARGV[3])
 return 1
 `;
 
@@ -220,6 +222,8 @@ export class JobStore {
       keys.activeJobsOf(job.ownerId),
       keys.mediaBytesOf(job.ownerId),
       job.id,
+      channels.jobRemoved,
+      JSON.stringify({ id: job.id, ownerId: job.ownerId }),
     );
   }
 

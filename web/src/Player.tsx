@@ -8,7 +8,11 @@ export function Player({ src, poster }: { src: string; poster: string | null }) 
     const el = video.current;
     if (!el) return;
     if (Hls.isSupported()) {
-      const hls = new Hls({ xhrSetup: (xhr) => (xhr.withCredentials = true) });
+      const hls = new Hls({
+        xhrSetup: (xhr) => {
+          xhr.withCredentials = true;
+        },
+      });
       hls.loadSource(src);
       hls.attachMedia(el);
       return () => hls.destroy();

@@ -29,6 +29,7 @@ export function useJobs(enabled: boolean) {
     });
     socket.on('disconnect', () => setConnected(false));
     socket.on('job', (job) => merge([job]));
+    socket.on('jobRemoved', ({ id }) => forget(id)); // deleted elsewhere: another tab, an admin
     return () => {
       socket.disconnect();
     };
