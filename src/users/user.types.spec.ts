@@ -1,4 +1,6 @@
-import { sessionTokenFrom, tokenFromHeaders } from './user.types';
+import { sessionTokenFrom } from './user.types';
+
+const tokenFromHeaders = (headers: { authorization?: string; cookie?: string }) => sessionTokenFrom(headers)?.token ?? null;
 
 describe('tokenFromHeaders', () => {
   it('takes a bearer token first', () => {

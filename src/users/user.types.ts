@@ -39,10 +39,6 @@ export function sessionTokenFrom(headers: { authorization?: string; cookie?: str
   return null;
 }
 
-export function tokenFromHeaders(headers: { authorization?: string; cookie?: string }): string | null {
-  return sessionTokenFrom(headers)?.token ?? null;
-}
-
 export const usernameSchema = z
   .string({ message: 'username is required' })
   .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'username must be 1–64 letters, digits, dots, dashes or underscores');

@@ -1,7 +1,7 @@
 // Real sockets on loopback only: an origin server, the proxy, and node's http client speaking proxy HTTP.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { EgressProxy, ytdlpProxyArgs, ytdlpProxyEnv } from './egress-proxy';
+import { EgressProxy, ytdlpProxyEnv } from './egress-proxy';
 
 interface Answer {
   status: number;
@@ -74,14 +74,13 @@ afterAll(async () => {
   await new Promise<void>((resolve) => origin.close(() => resolve()));
 });
 
-describe('ytdlpProxyEnv / ytdlpProxyArgs', () => {
+describe('ytdlpProxyEnv', () => {
   it('points every proxy variable at the proxy, ftp included, and empties no_proxy', () => {
     const p = 'http://127.0.0.1:4000';
     expect(ytdlpProxyEnv(p)).toEqual({
       http_proxy: p, https_proxy: p, ftp_proxy: p, all_proxy: p, HTTP_PROXY: p, HTTPS_PROXY: p, FTP_PROXY: p, ALL_PROXY: p,
       no_proxy: '', NO_PROXY: '',
     });
-    expect(ytdlpProxyArgs('http://127.0.0.1:4000')).toEqual(['--proxy', 'http://127.0.0.1:4000']);
   });
 });
 

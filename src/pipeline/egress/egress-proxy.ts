@@ -40,10 +40,6 @@ export function ytdlpProxyEnv(proxyUrl: string): Record<string, string> {
   return env;
 }
 
-export function ytdlpProxyArgs(proxyUrl: string): string[] {
-  return ['--proxy', proxyUrl];
-}
-
 class EgressError extends Error {
   constructor(readonly status: 400 | 403 | 502, message: string) {
     super(message);

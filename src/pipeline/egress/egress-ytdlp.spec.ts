@@ -6,7 +6,10 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EgressProxy, ytdlpProxyArgs, ytdlpProxyEnv } from './egress-proxy';
+import { EgressProxy, ytdlpProxyEnv } from './egress-proxy';
+
+// yt-dlp's own --proxy flag (the app uses the environment instead; see ytdlpProxyEnv).
+const ytdlpProxyArgs = (proxyUrl: string) => ['--proxy', proxyUrl];
 
 interface Run {
   code: number | null;
