@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Response } from 'express';
 import { STATUS_CODES } from 'node:http';
+import { ApiError } from './api-error';
 
 /** Every HTTP error leaves as `{ statusCode, error, message, code }`. */
 @Catch()
@@ -31,7 +32,7 @@ export class ErrorFilter implements ExceptionFilter {
       return;
     }
     this.logger.error(exception instanceof Error ? exception.stack : String(exception));
-    res.status(500).json({ statusCode: 500, error: 'Internal Server Error', message: 'Something went wrong on the server.', code: 'internal_error' });
+    res.status(500).json(new ApiError(500, 'internal_error', 'Something went wrong on the server.').getResponse());
   }
 }
 

@@ -9,6 +9,8 @@ import { ApiError } from '../http/api-error';
 import { JobsService } from '../jobs/jobs.service';
 import { contentTypeFor, mediaPathSegments } from './media-path';
 
+const noSuchFile = () => new ApiError(404, 'not_found', 'There is no such file.');
+
 /** A job's HLS files, to its owner (and admins) only, with ranges and exact content types. */
 @Controller('media')
 export class MediaController {
@@ -20,21 +22,21 @@ export class MediaController {
   @Get(':jobId/*file')
   async serve(@CurrentUser() user: AuthUser, @Req() req: Request, @Res() res: Response): Promise<void> {
     const segments = mediaPathSegments(req.params.jobId, req.params.file);
-    if (!segments) throw new ApiError(404, 'not_found', 'There is no such file.');
+    if (!segments) throw noSuchFile();
     const job = await this.jobs.visible(user, req.params.jobId as string);
     const root = path.join(this.config.mediaDir, job.id);
     const file = path.join(root, ...segments);
     // Symlinks must not lead out of the job's folder.
     const [realRoot, realFile] = await Promise.all([fs.realpath(root), fs.realpath(file)]).catch(() => [null, null]);
     if (!realRoot || !realFile || !realFile.startsWith(realRoot + path.sep)) {
-      throw new ApiError(404, 'not_found', 'There is no such file.');
+      throw noSuchFile();
     }
     res.setHeader('Content-Type', contentTypeFor(realFile));
     res.setHeader('Cache-Control', 'private, max-age=86400');
     res.setHeader('X-Content-Type-Options', 'nosniff');
     await new Promise<void>((resolve) =>
       res.sendFile(realFile, { dotfiles: 'deny', acceptRanges: true, lastModified: true }, (err) => {
-        if (err && !res.headersSent) res.status(404).json({ statusCode: 404, error: 'Not Found', message: 'There is no such file.', code: 'not_found' });
+        if (err && !res.headersSent) res.status(404).json(noSuchFile().getResponse());
         resolve();
       }),
     );
