@@ -11,6 +11,7 @@ import { CancelRegistry } from './cancel-registry';
 import { PipelineError } from './pipeline-error';
 import { EgressProxy, ytdlpProxyEnv } from './egress/egress-proxy';
 import { runTool, ToolOptions, ToolRun } from './process/run-tool';
+import { ToolStop } from './process/tool-stop';
 import { DownloadPayload, QueueName, queueJobId, TranscodePayload } from './queues';
 import { assertDurationAllowed, StageProcessor } from './stage-processor';
 import { JobReporter } from './job-reporter';
@@ -110,21 +111,13 @@ export class DownloadProcessor extends StageProcessor<DownloadPayload> {
     const maxBytes = this.config.maxDownloadBytes;
     const tracker = new DownloadProgressTracker();
     // yt-dlp checks --max-filesize per HLS fragment only: the whole size is held to it here too.
-    // One controller stops the tool for either reason (not AbortSignal.any: Node 20 may collect
-    // such a composite signal, listeners and all, and the cancel would never arrive).
-    const toolStop = new AbortController();
-    const stopTool = () => toolStop.abort();
-    signal.addEventListener('abort', stopTool, { once: true });
-    if (signal.aborted) toolStop.abort();
-    let tooLarge = false;
+    const toolStop = new ToolStop<'too_large'>(signal);
     // yt-dlp may hand HLS to ffmpeg, which reports no progress: the folder itself is watched too.
     const sizeWatch = maxBytes
       ? setInterval(() => {
           // yt-dlp's merge and fix-up steps write a second copy (*.temp.*): not downloaded bytes.
           void folderSize(workDir, /\.temp\./).then((bytes) => {
-            if (bytes <= maxBytes) return;
-            tooLarge = true;
-            toolStop.abort();
+            if (bytes > maxBytes) toolStop.stop('too_large');
           });
         }, SIZE_WATCH_MS)
       : null;
@@ -138,10 +131,7 @@ export class DownloadProcessor extends StageProcessor<DownloadPayload> {
           const progress = downloadProgressFromLine(line);
           if (progress) {
             const view = tracker.update(progress);
-            if (maxBytes && view.downloadedBytes > maxBytes) {
-              tooLarge = true;
-              toolStop.abort();
-            }
+            if (maxBytes && view.downloadedBytes > maxBytes) toolStop.stop('too_large');
             const files = view.fileCount && view.fileCount > 1 ? ` (${view.fileNumber} of ${view.fileCount} files)` : '';
             reporter.progress(
               view.fraction * 100,
@@ -160,19 +150,15 @@ export class DownloadProcessor extends StageProcessor<DownloadPayload> {
         },
       });
     } finally {
-      signal.removeEventListener('abort', stopTool);
+      toolStop.dispose();
       if (sizeWatch) clearInterval(sizeWatch);
     }
-    if (tooLarge && !signal.aborted) throw pipelineError(ytdlpErrorWithoutFile(maxBytes));
+    if (toolStop.reason === 'too_large') throw pipelineError(ytdlpErrorWithoutFile(maxBytes));
     if (run.aborted) throw new PipelineError('internal_error', 'Cancelled');
     // Also after a "success": yt-dlp skips an HLS fragment it could not fetch and carries on.
     const refused = this.refusal(egress);
     if (refused) throw refused;
-    // With --max-filesize, yt-dlp skips every HLS fragment over the limit, then finds the file empty.
-    if (run.exitCode !== 0 && maxBytes && /downloaded file is empty/i.test(run.stderrTail)) {
-      throw pipelineError(ytdlpErrorWithoutFile(maxBytes));
-    }
-    if (run.exitCode !== 0) throw pipelineError(ytdlpErrorFromOutput(run.stderrTail, run.exitCode));
+    if (run.exitCode !== 0) throw pipelineError(ytdlpErrorFromOutput(run.stderrTail, run.exitCode, maxBytes));
     if (!finalPath) throw pipelineError(ytdlpErrorWithoutFile(maxBytes)); // how a max-filesize abort looks
     // The file must be the one it wrote inside our folder.
     const resolved = path.resolve(finalPath);

@@ -147,7 +147,11 @@ export abstract class StageProcessor<T extends { jobId: string; attempt: number 
 
 /** MAX_DURATION_SECONDS: refused as soon as the length is known, before the disk fills. */
 export function assertDurationAllowed(durationSec: number | null, maxSeconds: number | null): void {
-  if (maxSeconds !== null && durationSec !== null && durationSec > maxSeconds) {
-    throw new PipelineError('too_large', `The video is ${formatDuration(durationSec)} long; this server takes videos up to ${formatDuration(maxSeconds)}.`);
-  }
+  if (maxSeconds !== null && durationSec !== null && durationSec > maxSeconds) throw tooLongError(maxSeconds, durationSec);
+}
+
+/** `durationSec` null: the length is unknown, only that it runs past the limit. */
+export function tooLongError(maxSeconds: number, durationSec: number | null): PipelineError {
+  const length = durationSec === null ? `runs past ${formatDuration(maxSeconds)}` : `is ${formatDuration(durationSec)} long`;
+  return new PipelineError('too_large', `The video ${length}; this server takes videos up to ${formatDuration(maxSeconds)}.`);
 }

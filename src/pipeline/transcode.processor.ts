@@ -18,7 +18,8 @@ import { planTranscode, TranscodePlan } from './ffmpeg/transcode-policy';
 import { JobReporter } from './job-reporter';
 import { JobSupersededError, PipelineError } from './pipeline-error';
 import { QueueName, TranscodePayload } from './queues';
-import { assertDurationAllowed, StageProcessor } from './stage-processor';
+import { ToolStop } from './process/tool-stop';
+import { assertDurationAllowed, StageProcessor, tooLongError } from './stage-processor';
 
 const POSTER_NAME = 'poster.jpg';
 
@@ -52,10 +53,7 @@ export class TranscodeProcessor extends StageProcessor<TranscodePayload> {
     const parser = new FfmpegProgressParser();
     // Length unknown until now (a streamed file): stop as soon as the output passes the limit.
     const maxSeconds = this.config.maxDurationSeconds;
-    const ffmpegStop = new AbortController();
-    const stopFfmpeg = () => ffmpegStop.abort();
-    signal.addEventListener('abort', stopFfmpeg, { once: true });
-    let tooLong = false;
+    const ffmpegStop = new ToolStop<'too_long'>(signal);
     try {
       await this.ffmpegOrFail(
         {
@@ -66,10 +64,7 @@ export class TranscodeProcessor extends StageProcessor<TranscodePayload> {
           onProgressLine: (line) => {
             const progress = parser.push(line);
             if (!progress) return;
-            if (maxSeconds !== null && (progress.outTimeSec ?? 0) > maxSeconds) {
-              tooLong = true;
-              ffmpegStop.abort();
-            }
+            if (maxSeconds !== null && (progress.outTimeSec ?? 0) > maxSeconds) ffmpegStop.stop('too_long');
             const percent = stagePercentFromProgress(progress, durationSec);
             if (percent !== null) reporter.progress(percent);
           },
@@ -77,10 +72,10 @@ export class TranscodeProcessor extends StageProcessor<TranscodePayload> {
         'transcode_failed',
       );
     } catch (err) {
-      if (tooLong && !signal.aborted) assertDurationAllowed(maxSeconds! + 1, maxSeconds);
+      if (ffmpegStop.reason === 'too_long') throw tooLongError(maxSeconds!, null);
       throw err;
     } finally {
-      signal.removeEventListener('abort', stopFfmpeg);
+      ffmpegStop.dispose();
     }
 
     const hasPoster = planned.kind === 'video' && streams.video !== null && (await this.writePoster(sourcePath, outDir, streams, durationSec, signal));
