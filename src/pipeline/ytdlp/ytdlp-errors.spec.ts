@@ -87,6 +87,12 @@ describe('max-filesize', () => {
     expect(isMaxFilesizeAbort(fixture('download-direct-mp4.stdout.txt'))).toBe(false);
   });
 
+  it('reads the empty file that HLS leaves under --max-filesize as too large, when a limit was set', () => {
+    const stderr = fixture('download-max-filesize-hls.stderr.txt');
+    expect(ytdlpErrorFromOutput(stderr, 1, 100_000)).toEqual({ code: 'too_large', message: 'The video is larger than the download size limit (100 KB).' });
+    expect(ytdlpErrorFromOutput(stderr, 1).code).toBe('download_failed');
+  });
+
   it('formats limits for people', () => {
     expect(formatBytes(512)).toBe('512 bytes');
     expect(formatBytes(2_000_000_000)).toBe('2 GB');

@@ -45,10 +45,13 @@ const UNREACHABLE_PATTERNS: ReadonlyArray<[RegExp, string]> = [
   [/CERTIFICATE_VERIFY_FAILED|certificate verify failed|\[SSL/, "The server's secure connection could not be verified."],
 ];
 
-export function ytdlpErrorFromOutput(stderr: string, exitCode: number | null): JobError {
+/** `maxBytes`: the --max-filesize the run was given, if any. */
+export function ytdlpErrorFromOutput(stderr: string, exitCode: number | null, maxBytes?: number | null): JobError {
   if (isMaxFilesizeAbort(stderr)) {
     return { code: 'too_large', message: 'The video is larger than the download size limit.' };
   }
+  // Under --max-filesize yt-dlp skips every HLS fragment over the limit, then finds the file empty.
+  if (maxBytes && /ERROR: The downloaded file is empty/.test(stderr)) return ytdlpErrorWithoutFile(maxBytes);
   const line = lastErrorLine(stderr);
   if (line === null) {
     // Exit 2 with "yt-dlp: error: …" is an option our own builder got wrong, not the user's link.
