@@ -232,13 +232,9 @@ export class JobStore {
     await this.redis.srem(keys.activeJobsOf(ownerId), jobId);
   }
 
-  /** What an owner uses now, for the quotas. */
-  async usageOf(ownerId: string): Promise<{ activeJobs: number; mediaBytes: number }> {
-    const [active, bytes] = await Promise.all([
-      this.redis.scard(keys.activeJobsOf(ownerId)),
-      this.redis.get(keys.mediaBytesOf(ownerId)),
-    ]);
-    return { activeJobs: active, mediaBytes: Number(bytes ?? 0) };
+  /** Bytes of finished media an owner keeps, for the storage quota. */
+  async mediaBytesOf(ownerId: string): Promise<number> {
+    return Number((await this.redis.get(keys.mediaBytesOf(ownerId))) ?? 0);
   }
 
   /**

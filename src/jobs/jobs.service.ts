@@ -83,22 +83,22 @@ export class JobsService {
     }
     // A retry starts a download again: it counts like a new submission.
     await this.reserveOrRefuse(user, job.id);
-    const stored = await this.store.transition(job.id, 'ended', (current) =>
-      current.state === 'failed' || current.state === 'cancelled'
-        ? {
-            ...current,
-            state: 'queued',
-            attempt: current.attempt + 1,
-            progress: emptyProgress(),
-            message: 'Waiting for a free downloader',
-            result: undefined,
-            error: undefined,
-            finishedAt: null,
-          }
-        : null,
-    );
+    // The 'ended' guard (in Redis) admits only a failed or cancelled job on the attempt read.
+    const stored = await this.store.transition(job.id, 'ended', (current) => ({
+      ...current,
+      state: 'queued',
+      attempt: current.attempt + 1,
+      progress: emptyProgress(),
+      message: 'Waiting for a free downloader',
+      result: undefined,
+      error: undefined,
+      finishedAt: null,
+    }));
     if (!stored) {
-      if (isFinalState((await this.store.get(job.id))?.state ?? 'completed')) await this.store.unreserve(job.ownerId, job.id);
+      // Another retry won (its place among the active jobs is this same entry: keep it), or the
+      // job is gone or otherwise ended: then the place goes back.
+      const now = await this.store.get(job.id);
+      if (!now || isFinalState(now.state)) await this.store.unreserve(job.ownerId, job.id);
       throw new ApiError(409, 'not_retryable', 'Only a failed or cancelled job can be retried.');
     }
     await this.enqueueOrFail(stored);
@@ -119,9 +119,10 @@ export class JobsService {
   }
 
   private async removeJob(job: JobSnapshot): Promise<void> {
-    if (!isFinalState(job.state)) await this.stop(job);
+    // stop() takes its queue entries out itself; an ended job's go too (no deleted link in Bull Board).
+    const stopped = !isFinalState(job.state) && (await this.stop(job)) !== null;
     await this.store.remove(job);
-    await this.dropQueued(job);
+    if (!stopped) await this.dropQueued(job);
     await fs.rm(path.join(this.config.mediaDir, job.id), { recursive: true, force: true });
   }
 
@@ -129,10 +130,10 @@ export class JobsService {
   private async reserveOrRefuse(user: AuthUser, jobId: string): Promise<void> {
     if (user.role === 'admin') return;
     const c = this.config;
-    const usage = await this.store.usageOf(user.id);
     // Counts finished media only: jobs under way may still take it past the quota.
-    if (c.userMaxMediaBytes !== null && usage.mediaBytes >= c.userMaxMediaBytes) {
-      throw new ApiError(413, 'storage_full', `Your videos use ${formatBytes(usage.mediaBytes)} of your ${formatBytes(c.userMaxMediaBytes)}; delete some to make room.`);
+    const used = c.userMaxMediaBytes === null ? 0 : await this.store.mediaBytesOf(user.id);
+    if (c.userMaxMediaBytes !== null && used >= c.userMaxMediaBytes) {
+      throw new ApiError(413, 'storage_full', `Your videos use ${formatBytes(used)} of your ${formatBytes(c.userMaxMediaBytes)}; delete some to make room.`);
     }
     const reserved = await this.store.reserve(user.id, jobId, { maxActive: c.userMaxActiveJobs, maxPerMinute: c.userMaxJobsPerMinute });
     if (reserved === 'too_many_jobs') {
