@@ -239,6 +239,8 @@ it('lists own jobs newest first with cursor paging', async () => {
   expect(first.body.nextCursor).toBeTruthy();
   const second = await http.get(`/api/jobs?limit=2&cursor=${first.body.nextCursor}`);
   expect([...first.body.items, ...second.body.items].map((j: { id: string }) => j.id)).toEqual(all.slice(0, 4).map((j) => j.id));
+  // An empty filter, as a form sends it, is no filter.
+  expect((await http.get('/api/jobs?state=&limit=100')).body.items.length).toBe(all.length);
   const failed = await http.get('/api/jobs?state=failed&limit=100');
   expect(failed.body.items.length).toBeGreaterThanOrEqual(3);
   expect(failed.body.items.every((j: { state: string }) => j.state === 'failed')).toBe(true);

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { io } from 'socket.io-client';
 import { api, AppProcess, login, spawnApp, startApp } from './support/app';
-import { connectJobsSocket, subscribe } from './support/jobs';
+import { connectJobsSocket, subscribe, waitForState } from './support/jobs';
 import { processesMatching } from './support/process';
 import { RedisHandle, startRedis } from './support/redis';
 import { makeTempDir, removeDir } from './support/util';
@@ -78,6 +78,32 @@ it('a new ADMIN_PASSWORD at start ends the sessions made with the old one', asyn
     }
   } finally {
     await removeDir(dataDir);
+  }
+}, 60_000);
+
+it('with a tool missing, health says which and a job fails with a sentence, and the server carries on', async () => {
+  const redis = await startRedis();
+  // Not startApp: its readiness check waits for a healthy /api/health, which this app never is.
+  const app = await spawnApp({ redisUrl: redis.url, env: { YTDLP_PATH: '/nonexistent/yt-dlp' } });
+  try {
+    for (let i = 0; !app.logs().includes('listening on'); i++) {
+      if (i > 200) throw new Error(`not listening:\n${app.logs()}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const anonymous = api(app.baseUrl, '');
+    const health = await anonymous.get('/api/health');
+    expect(health.status).toBe(503);
+    expect(health.body).toMatchObject({ code: 'unhealthy', message: 'Not healthy: ytdlp failed.' });
+    expect(health.body.details.redis.status).toBe('up');
+    const http = api(app.baseUrl, (await login(app.baseUrl)).token);
+    const { body } = await http.post('/api/jobs', { url: 'http://127.0.0.1:9/x.mp4' });
+    const done = await waitForState(http, body.id, ['failed'], 20_000);
+    expect(done.error.code).toBe('internal_error');
+    expect(done.error.message).toMatch(/\/nonexistent\/yt-dlp is not installed/);
+    expect((await http.get('/api/jobs')).status).toBe(200);
+  } finally {
+    await app.stop();
+    await redis.stop();
   }
 }, 60_000);
 
