@@ -1,27 +1,18 @@
 // How fresh is live progress for many watchers? N socket.io clients watch one throttled download;
 // for every `job` event each one receives we take (arrival time − the snapshot's updatedAt, set by
 // the worker just before it writes to Redis): worker → Redis → api relay → socket.io → client.
-import { api, login, startApp } from '../test/support/app';
 import { connectJobsSocket, Socket, subscribe } from '../test/support/jobs';
 import { makeLongMp4 } from '../test/support/media';
-import { startMediaServer } from '../test/support/media-server';
-import { startRedis } from '../test/support/redis';
-import { makeTempDir, removeDir } from '../test/support/util';
+import { runBench } from './bench-env';
 
 const WATCHERS = Number(process.env.WATCHERS ?? 1000);
 
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))];
 
-async function main() {
-  const dir = await makeTempDir('vidpipe-bench-');
-  const redis = await startRedis();
+runBench({ bytesPerSecond: 250_000 }, async ({ dir, server, app, token, http }) => {
   const clip = await makeLongMp4(dir, 60);
-  const server = await startMediaServer(dir, { bytesPerSecond: 250_000 });
-  const app = await startApp({ redisUrl: redis.url });
   const sockets: Socket[] = [];
   try {
-    const { token } = await login(app.baseUrl);
-    const http = api(app.baseUrl, token);
     for (let i = 0; i < WATCHERS; i += 50) {
       sockets.push(...(await Promise.all(Array.from({ length: Math.min(50, WATCHERS - i) }, () => connectJobsSocket(app.baseUrl, token)))));
     }
@@ -59,14 +50,5 @@ async function main() {
     );
   } finally {
     sockets.forEach((s) => s.disconnect());
-    await app.stop();
-    await server.stop();
-    await redis.stop();
-    await removeDir(dir);
   }
-}
-
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
 });
