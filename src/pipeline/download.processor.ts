@@ -19,7 +19,7 @@ import { ytdlpDownloadArgs, ytdlpProbeArgs } from './ytdlp/ytdlp-args';
 import { ytdlpErrorFromOutput, ytdlpErrorWithoutFile } from './ytdlp/ytdlp-errors';
 import { downloadedFilepathFromLine, requestedFormatFromLine } from './ytdlp/ytdlp-output';
 import { probeInfoFromJson, ProbeInfo } from './ytdlp/ytdlp-probe';
-import { downloadProgressFromLine, DownloadProgressTracker } from './ytdlp/ytdlp-progress';
+import { downloadMessage, downloadProgressFromLine, DownloadProgressTracker } from './ytdlp/ytdlp-progress';
 
 /** probe (`yt-dlp -J`) then download (yt-dlp with a JSON progress template), then hand over to transcode. */
 @Processor(QueueName.Download)
@@ -132,11 +132,10 @@ export class DownloadProcessor extends StageProcessor<DownloadPayload> {
           if (progress) {
             const view = tracker.update(progress);
             if (maxBytes && view.downloadedBytes > maxBytes) toolStop.stop('too_large');
-            const files = view.fileCount && view.fileCount > 1 ? ` (${view.fileNumber} of ${view.fileCount} files)` : '';
             reporter.progress(
               view.fraction * 100,
               { downloadedBytes: view.downloadedBytes, totalBytes: view.totalBytes, speedBps: view.speedBps, etaSeconds: view.etaSeconds },
-              `${label}${files}`,
+              downloadMessage(label, view),
             );
             return;
           }

@@ -9,6 +9,10 @@ import { sleep } from './util';
 export interface MediaServerOptions {
   /** Throttle every response body to about this many bytes per second. */
   bytesPerSecond?: number;
+  /** false: no `Accept-Ranges`, a `Range` header is ignored and the whole file sent (as many servers do). */
+  ranges?: boolean;
+  /** Drop the connection after `afterBytes` of the body, for the first `times` GETs of `path` (a flaky link). */
+  cut?: { path: string; afterBytes: number; times: number };
 }
 
 export interface MediaServer {
@@ -21,6 +25,8 @@ export interface MediaServer {
   requests: string[];
   /** Changes the throttle for responses that start from now on (undefined: full speed). */
   setBytesPerSecond(bytesPerSecond: number | undefined): void;
+  /** How many responses `cut` has dropped so far. */
+  cutsDone(): number;
 }
 
 export const CONTENT_TYPES: Readonly<Record<string, string>> = {
@@ -86,6 +92,7 @@ async function streamFile(
   start: number,
   end: number,
   bytesPerSecond: number | undefined,
+  cut: { afterBytes: number; onCut(): void } | null = null,
 ): Promise<void> {
   const chunk = bytesPerSecond ? Math.max(1024, Math.floor(bytesPerSecond / 20)) : 64 * 1024;
   const stream = createReadStream(file, { start, end, highWaterMark: chunk });
@@ -97,8 +104,17 @@ async function streamFile(
   const began = Date.now();
   let sent = 0;
   try {
-    for await (const data of stream as AsyncIterable<Buffer>) {
+    for await (const piece of stream as AsyncIterable<Buffer>) {
       if (closed) break;
+      if (cut !== null && sent + piece.length >= cut.afterBytes) {
+        // What a dropped connection looks like to the client: part of the body, then a reset.
+        cut.onCut();
+        await new Promise<void>((resolve) => res.write(piece.subarray(0, cut.afterBytes - sent), () => resolve()));
+        stream.destroy();
+        res.socket?.destroy();
+        return;
+      }
+      const data = piece;
       if (!res.write(data)) {
         await new Promise<void>((resolve) => {
           const done = (): void => {
@@ -128,6 +144,8 @@ async function streamFile(
 export async function startMediaServer(root: string, opts: MediaServerOptions = {}): Promise<MediaServer> {
   const rootReal = await fsp.realpath(path.resolve(root));
   let bytesPerSecond = opts.bytesPerSecond;
+  const rangesSupported = opts.ranges !== false;
+  let cutsDone = 0;
   const requests: string[] = [];
   const sockets = new Set<Socket>();
 
@@ -191,11 +209,11 @@ export async function startMediaServer(root: string, opts: MediaServerOptions = 
 
     const headers: http.OutgoingHttpHeaders = {
       'Content-Type': contentTypeOf(file),
-      'Accept-Ranges': 'bytes',
       'Last-Modified': mtime.toUTCString(),
       'Cache-Control': 'no-store',
     };
-    const range = parseRange(req.headers.range, size);
+    if (rangesSupported) headers['Accept-Ranges'] = 'bytes';
+    const range = rangesSupported ? parseRange(req.headers.range, size) : undefined;
     if (range === 'unsatisfiable') {
       res.writeHead(416, { ...headers, 'Content-Range': `bytes */${size}`, 'Content-Length': 0 });
       res.end();
@@ -211,7 +229,12 @@ export async function startMediaServer(root: string, opts: MediaServerOptions = 
       res.end();
       return;
     }
-    await streamFile(res, file, start, end, bytesPerSecond);
+    // Counted when it happens: a probe that reads only the first bytes and hangs up is not cut.
+    const cut =
+      opts.cut && pathname === opts.cut.path && cutsDone < opts.cut.times && length > opts.cut.afterBytes
+        ? { afterBytes: opts.cut.afterBytes, onCut: () => (cutsDone += 1) }
+        : null;
+    await streamFile(res, file, start, end, bytesPerSecond, cut);
   };
 
   const server = http.createServer((req, res) => {
@@ -244,6 +267,7 @@ export async function startMediaServer(root: string, opts: MediaServerOptions = 
     setBytesPerSecond: (bps) => {
       bytesPerSecond = bps;
     },
+    cutsDone: () => cutsDone,
     stop: () => {
       stopped ??= new Promise<void>((resolve) => {
         server.close(() => resolve());

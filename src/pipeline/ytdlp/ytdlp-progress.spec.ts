@@ -3,6 +3,7 @@ import { join } from 'path';
 import { requestedFormatFromLine } from './ytdlp-output';
 import {
   DownloadProgressTracker,
+  downloadMessage,
   downloadProgressFromLine,
   type DownloadProgress,
   type DownloadProgressView,
@@ -43,6 +44,9 @@ const DOWNLOADS = [
   'download-hls-two-files',
   'download-text-as-mp4',
   'download-two-videos-page',
+  'download-restart-no-ranges',
+  'download-resume-ranges',
+  'download-hls-fragment-restart',
 ];
 
 describe('downloadProgressFromLine', () => {
@@ -150,13 +154,62 @@ describe('DownloadProgressTracker', () => {
     expect(views[views.length - 1].fraction).toBe(1);
   });
 
-  it('counts a restart from 0 under the same name as a new file', () => {
-    const tracker = new DownloadProgressTracker();
-    const run = progressOf('download-webm');
-    const first = run.map((p) => tracker.update(p));
-    const again = run.map((p) => tracker.update(p));
-    expectMonotone([...first, ...again]);
-    expect(again[again.length - 1]).toMatchObject({ fileNumber: 2, downloadedBytes: 2 * 300564, fraction: 1 });
+  it('keeps a real restart from byte 0 (a server without ranges) as one file, holding the bar until new bytes pass it', () => {
+    const size = 4053955;
+    const raw = progressOf('download-restart-no-ranges');
+    // What yt-dlp printed: three runs that reached 400000 bytes, then went back to 65536 under the same name.
+    expect(raw.filter((p, i) => i > 0 && p.downloadedBytes < raw[i - 1].downloadedBytes)).toHaveLength(3);
+    expect(new Set(raw.map((p) => p.filename)).size).toBe(1);
+
+    const views = track('download-restart-no-ranges');
+    expectMonotone(views);
+    for (const v of views) {
+      expect(v.downloadedBytes).toBeLessThanOrEqual(size);
+      expect(v).toMatchObject({ fileNumber: 1, fileCount: 1, totalBytes: size });
+      expect(downloadMessage('Downloading', v)).not.toMatch(/files/);
+    }
+    const heldAt = 400000 / size;
+    const firstRestart = views.findIndex((v, i) => i > 0 && v.downloadedBytes < views[i - 1].downloadedBytes);
+    expect(views[firstRestart]).toMatchObject({ downloadedBytes: 65536, fraction: heldAt, restart: { tryNumber: 2, fragmentIndex: null } });
+    expect(downloadMessage('Downloading', views[firstRestart])).toBe('Connection lost, starting again (try 2)');
+    const tries = views.filter((v) => v.restart).map((v) => v.restart?.tryNumber);
+    expect([...new Set(tries)]).toEqual([2, 3, 4]);
+    // The bar moves again only once the fourth try passes 400000 real bytes, and the message is back to normal.
+    const moving = views.findIndex((v) => v.fraction > heldAt);
+    expect(views[moving].downloadedBytes).toBeGreaterThan(400000);
+    expect(views[moving].restart).toBeNull();
+    expect(downloadMessage('Downloading', views[moving])).toBe('Downloading');
+    expect(views[views.length - 1]).toMatchObject({ fraction: 1, downloadedBytes: size, etaSeconds: 0, restart: null });
+  });
+
+  it('follows a real resumed download (a server with ranges) with no restart at all', () => {
+    const views = track('download-resume-ranges');
+    expectMonotone(views);
+    expect(views.every((v) => v.restart === null && v.fileNumber === 1)).toBe(true);
+    for (let i = 1; i < views.length; i++) expect(views[i].downloadedBytes).toBeGreaterThanOrEqual(views[i - 1].downloadedBytes);
+    expect(views[views.length - 1]).toMatchObject({ fraction: 1, downloadedBytes: 4053955 });
+  });
+
+  it('does not count a real HLS fragment fetched again twice', () => {
+    const raw = progressOf('download-hls-fragment-restart');
+    const finalBytes = raw[raw.length - 1].downloadedBytes;
+    const views = track('download-hls-fragment-restart');
+    expectMonotone(views);
+    expect(views.every((v) => v.downloadedBytes <= finalBytes && v.fileNumber === 1 && v.fileCount === 1)).toBe(true);
+    const restarted = views.filter((v) => v.restart);
+    expect(restarted.length).toBeGreaterThan(0);
+    // yt-dlp counts fragments from 0: the third of five was cut twice.
+    expect(restarted[0].restart).toEqual({ tryNumber: 2, fragmentIndex: 2, fragmentCount: 5 });
+    expect(downloadMessage('Downloading', restarted[0])).toBe('Connection lost, fetching part 3 of 5 again (try 2)');
+    expect(restarted.some((v) => v.restart?.tryNumber === 3)).toBe(true);
+    expect(views[views.length - 1]).toMatchObject({ fraction: 1, downloadedBytes: finalBytes, restart: null });
+  });
+
+  it('still counts a second file when yt-dlp names another one, and says which of how many', () => {
+    const views = track('download-dash-two-files');
+    expect(views.every((v) => v.restart === null)).toBe(true);
+    const second = views.find((v) => v.fileNumber === 2) as DownloadProgressView;
+    expect(downloadMessage('Downloading 720p', second)).toBe('Downloading 720p (2 of 2 files)');
   });
 
   it('keeps the last view on an error status', () => {

@@ -44,6 +44,7 @@ export function downloadProgressFromLine(line: string): DownloadProgress | null 
 }
 
 export interface DownloadProgressView {
+  /** Bytes of the current try of each file: never more than the files' sizes. */
   downloadedBytes: number;
   /** Known only once every expected file has started; null before that or when the server gives no size. */
   totalBytes: number | null;
@@ -55,6 +56,16 @@ export interface DownloadProgressView {
   fileNumber: number;
   /** From the format line (`v720+a128` → 2) or the files seen so far, whichever is larger; null if unknown. */
   fileCount: number | null;
+  /** Set while the bar is held after the connection was lost and the file (or one HLS/DASH part) started again. */
+  restart: DownloadRestart | null;
+}
+
+export interface DownloadRestart {
+  /** 2 for the first time it starts again. */
+  tryNumber: number;
+  /** The fragment fetched again (0-based, as yt-dlp counts), or null for a whole file. */
+  fragmentIndex: number | null;
+  fragmentCount: number | null;
 }
 
 interface CurrentFile {
@@ -62,18 +73,26 @@ interface CurrentFile {
   downloaded: number;
   total: number | null;
   fileFraction: number;
+  /** Times the current file, or its current fragment, started again. */
+  restarts: number;
+  restartedFragment: number | null;
 }
 
 /**
- * Combines the progress runs of one yt-dlp download (`bv*+ba` downloads the video, then the audio, each
- * restarting from 0) into one view that never goes back.
+ * Combines the progress runs of one yt-dlp download into one view that never goes back.
  *
- * Assumptions: a new run starts when the filename changes or the downloaded bytes go back; every earlier
- * run then counts as done, with its size. While more files are expected than seen (see `expectFiles`),
- * each unseen file is assumed to be as large as the average file seen so far; with no expectation the
- * current file is taken to be the last. So fraction = (done bytes + current bytes) / (done bytes +
- * current total + unseen estimate), or by fragments (index / count) when a run has no byte total, and is
- * clamped so it never decreases (HLS size estimates move both ways as fragments arrive).
+ * A new file starts only when yt-dlp names another file (`bv*+ba` downloads the video, then the
+ * audio, each from 0), or, where it names none, when the bytes go back while the format line
+ * promised more files. Bytes going back under the same name are the same file starting again
+ * (a server without range support after a lost connection) or an HLS/DASH fragment fetched
+ * again: that try replaces the bytes counted so far, and the bar is held where it was, with
+ * `restart` set, until the new bytes pass it.
+ *
+ * While more files are expected than seen, each unseen file is assumed to be as large as the
+ * average file seen so far; with no expectation the current file is taken to be the last. So
+ * fraction = (done bytes + current bytes) / (done bytes + current total + unseen estimate), or by
+ * fragments (index / count) when a run has no byte total, clamped so it never decreases (HLS size
+ * estimates move both ways as fragments arrive).
  */
 export class DownloadProgressTracker {
   private expectedFiles: number | null;
@@ -82,6 +101,8 @@ export class DownloadProgressTracker {
   private doneAllSized = true;
   private current: CurrentFile | null = null;
   private lastFraction = 0;
+  /** Between a restart and the moment real bytes pass the held bar. */
+  private recovering = false;
 
   constructor(options: { expectedFiles?: number | null } = {}) {
     this.expectedFiles = options.expectedFiles ?? null;
@@ -99,25 +120,34 @@ export class DownloadProgressTracker {
 
   private advance(p: DownloadProgress): void {
     const cur = this.current;
-    const isNewFile =
-      cur !== null &&
-      ((p.filename !== null && cur.filename !== null && p.filename !== cur.filename) ||
-        p.downloadedBytes < cur.downloaded);
-    if (cur !== null && isNewFile) {
+    if (cur === null) {
+      this.current = fileFrom(p, 0, null);
+      return;
+    }
+    const wentBack = p.downloadedBytes < cur.downloaded;
+    const named = p.filename !== null && cur.filename !== null;
+    const moreFilesExpected = this.expectedFiles !== null && this.doneFiles + 1 < this.expectedFiles;
+    const isNewFile = named ? p.filename !== cur.filename : wentBack && moreFilesExpected;
+    if (isNewFile) {
       this.doneBytes += Math.max(cur.downloaded, cur.total ?? 0);
       this.doneFiles += 1;
       this.doneAllSized = this.doneAllSized && cur.total !== null;
+      this.recovering = false;
+      this.current = fileFrom(p, 0, null);
+      return;
     }
-    this.current = {
-      filename: p.filename ?? cur?.filename ?? null,
-      downloaded: p.downloadedBytes,
-      total: p.totalBytes,
-      fileFraction: fileFraction(p),
-    };
+    let { restarts, restartedFragment } = cur;
+    if (wentBack) {
+      // Tries are counted per fragment for HLS/DASH, per file otherwise.
+      restarts = restartedFragment === p.fragmentIndex ? restarts + 1 : 1;
+      restartedFragment = p.fragmentIndex;
+      this.recovering = true;
+    }
+    this.current = { ...fileFrom(p, restarts, restartedFragment), filename: p.filename ?? cur.filename };
   }
 
   private view(p: DownloadProgress): DownloadProgressView {
-    const cur = this.current ?? { filename: null, downloaded: 0, total: null, fileFraction: 0 };
+    const cur = this.current ?? fileFrom(p, 0, null);
     const seen = this.doneFiles + (this.current ? 1 : 0);
     const unseen = this.expectedFiles === null ? 0 : Math.max(0, this.expectedFiles - seen);
     const downloadedBytes = this.doneBytes + cur.downloaded;
@@ -135,8 +165,11 @@ export class DownloadProgressTracker {
       // No byte sizes: every file weighs the same and the current one moves by fragments.
       fraction = seen > 0 ? (this.doneFiles + cur.fileFraction) / (seen + unseen) : 0;
     }
-    if (p.status === 'finished' && unseen === 0) fraction = 1;
-    this.lastFraction = Math.max(this.lastFraction, Math.min(1, Math.max(0, fraction)));
+    const finished = p.status === 'finished' && unseen === 0;
+    if (finished) fraction = 1;
+    fraction = Math.min(1, Math.max(0, fraction));
+    if (fraction > this.lastFraction) this.recovering = false;
+    this.lastFraction = Math.max(this.lastFraction, fraction);
 
     const speedBps = p.speedBps;
     // Our own ETA covers the files still to come; yt-dlp's covers only the current one.
@@ -148,12 +181,43 @@ export class DownloadProgressTracker {
       downloadedBytes,
       totalBytes,
       speedBps,
-      etaSeconds: p.status === 'finished' && unseen === 0 ? 0 : etaSeconds,
+      etaSeconds: finished ? 0 : etaSeconds,
       fraction: this.lastFraction,
       fileNumber: Math.max(1, seen),
       fileCount: this.expectedFiles === null ? null : Math.max(this.expectedFiles, seen),
+      restart: this.recovering
+        ? { tryNumber: cur.restarts + 1, fragmentIndex: cur.restartedFragment, fragmentCount: p.fragmentCount }
+        : null,
     };
   }
+}
+
+/**
+ * What the job's message says while downloading: `label` ("Downloading 720p"), which file of how
+ * many, or, while the bar is held after a lost connection, that it is starting again.
+ */
+export function downloadMessage(label: string, view: DownloadProgressView): string {
+  const r = view.restart;
+  if (r) {
+    const part =
+      r.fragmentIndex === null
+        ? 'starting again'
+        : `fetching part ${r.fragmentIndex + 1}${r.fragmentCount ? ` of ${r.fragmentCount}` : ''} again`;
+    return `Connection lost, ${part} (try ${r.tryNumber})`;
+  }
+  const files = view.fileCount && view.fileCount > 1 ? ` (${view.fileNumber} of ${view.fileCount} files)` : '';
+  return `${label}${files}`;
+}
+
+function fileFrom(p: DownloadProgress, restarts: number, restartedFragment: number | null): CurrentFile {
+  return {
+    filename: p.filename,
+    downloaded: p.downloadedBytes,
+    total: p.totalBytes,
+    fileFraction: fileFraction(p),
+    restarts,
+    restartedFragment,
+  };
 }
 
 function fileFraction(p: DownloadProgress): number {
