@@ -20,6 +20,16 @@ function run(cmd, args, opts = {}) {
   if (res.status !== 0) fail(`${cmd} ${args.join(' ')} failed (exit ${res.status})`);
 }
 
+/** Runs a chatty installer with its output captured: on failure, only its last lines are shown. */
+function runQuiet(cmd, args, opts = {}) {
+  const res = spawnSync(cmd, args, { cwd: root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, ...opts, stdio: ['ignore', 'pipe', 'pipe'] });
+  if (res.error) fail(`could not run ${cmd}: ${res.error.message}`);
+  if (res.status !== 0) {
+    const tail = `${res.stdout ?? ''}${res.stderr ?? ''}`.trimEnd().split('\n').slice(-20).join('\n');
+    fail(`${cmd} ${args.join(' ')} failed (exit ${res.status}); the last lines it printed:\n${tail}`);
+  }
+}
+
 const onPath = (cmd) => spawnSync('sh', ['-c', `command -v "$1"`, 'sh', cmd], { stdio: 'ignore' }).status === 0;
 
 /** tools: [{ command, pkg }]; installs missing ones with apt-get when root on Debian, else explains. */
@@ -31,10 +41,10 @@ export function ensureTools(tools) {
   if (!isRoot || !onPath('apt-get')) {
     fail(`missing ${missing.map((t) => t.command).join(', ')}. Install them (Debian: sudo apt-get install -y ${pkgs.join(' ')}) and run again.`);
   }
-  say(`installing ${pkgs.join(' ')} with apt-get…`);
+  say(`installing ${pkgs.join(', ')} with apt-get (about a minute)…`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  run('apt-get', ['update', '-qq'], { env });
-  run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...pkgs], { env });
+  runQuiet('apt-get', ['update', '-qq'], { env });
+  runQuiet('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...pkgs], { env });
 }
 
 const mtime = (file) => {

@@ -15,6 +15,8 @@ import { JobEventsRelay } from './events/job-events.relay';
 import { JobsGateway } from './events/jobs.gateway';
 import { HealthController } from './health/health.controller';
 import { ErrorFilter } from './http/error.filter';
+import { CookiesController } from './cookies/cookies.controller';
+import { CookiesService } from './cookies/cookies.service';
 import { JobStore } from './jobs/job.store';
 import { JobsController } from './jobs/jobs.controller';
 import { JobsService } from './jobs/jobs.service';
@@ -24,13 +26,17 @@ import { DownloadProcessor } from './pipeline/download.processor';
 import { FfmpegRunner } from './pipeline/ffmpeg/ffmpeg.runner';
 import { QueueName } from './pipeline/queues';
 import { TranscodeProcessor } from './pipeline/transcode.processor';
+import { YtdlpClient } from './pipeline/ytdlp/ytdlp.client';
 import { RedisModule } from './redis/redis.module';
 import { redisOptionsFor } from './redis/redis-options';
+import { YtdlpAdminController } from './tools/ytdlp-admin.controller';
+import { YtdlpBinary } from './tools/ytdlp-binary';
+import { YtdlpManager } from './tools/ytdlp-manager';
 
 /** HTTP, socket.io and SSE: what `ROLE=api` runs. */
 @Module({
   imports: [TerminusModule, AuthModule, AdminModule],
-  controllers: [AuthController, UsersController, JobsController, JobEventsController, MediaController, HealthController],
+  controllers: [AuthController, UsersController, JobsController, JobEventsController, MediaController, HealthController, CookiesController, YtdlpAdminController],
   providers: [
     JobsService,
     LoginLimiter,
@@ -44,7 +50,7 @@ export class ApiModule {}
 
 /** The BullMQ processors that run yt-dlp and ffmpeg: what `ROLE=worker` runs. */
 @Module({
-  providers: [CancelRegistry, FfmpegRunner, DownloadProcessor, TranscodeProcessor],
+  providers: [CancelRegistry, FfmpegRunner, YtdlpClient, DownloadProcessor, TranscodeProcessor, YtdlpManager],
 })
 export class WorkerModule {}
 
@@ -62,8 +68,10 @@ export class AppModule {
         ...(config.runsApi ? [ApiModule] : []),
         ...(config.runsWorker ? [WorkerModule] : []),
       ],
-      providers: [{ provide: APP_CONFIG, useValue: config }, JobStore],
-      exports: [APP_CONFIG, JobStore, BullModule],
+      // YtdlpBinary here: one per process, so health and jobs see the same leases.
+      // CookiesService here: the api serves /api/me/cookies, workers hand the file to yt-dlp.
+      providers: [{ provide: APP_CONFIG, useValue: config }, JobStore, CookiesService, YtdlpBinary],
+      exports: [APP_CONFIG, JobStore, BullModule, CookiesService, YtdlpBinary],
     };
   }
 }

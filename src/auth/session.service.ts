@@ -6,6 +6,7 @@ import { channels, keys } from '../jobs/job-keys';
 import { RedisService } from '../redis/redis.module';
 import { AuthUser, User } from '../users/user.types';
 import { UsersService } from '../users/users.service';
+import { loadSessionSecret } from './session-secret';
 
 export interface Revocation {
   userId: string;
@@ -32,14 +33,7 @@ export class SessionService implements OnModuleInit {
   ) {}
 
   async onModuleInit(): Promise<void> {
-    // Unset SESSION_SECRET: one generated secret kept in Redis, so every process sharing that
-    // Redis (whatever its DATA_DIR) accepts the same sessions.
-    if (this.config.sessionSecret) {
-      this.secret = Buffer.from(this.config.sessionSecret);
-    } else {
-      await this.redis.client.set(keys.sessionSecret, randomBytes(32).toString('base64url'), 'NX');
-      this.secret = Buffer.from((await this.redis.client.get(keys.sessionSecret)) as string);
-    }
+    this.secret = await loadSessionSecret(this.redis.client, this.config.sessionSecret);
     this.subscriber = this.redis.connect('sessions-subscriber');
     this.subscriber.on('message', (_channel: string, message: string) => {
       const revocation = JSON.parse(message) as Revocation;

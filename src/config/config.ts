@@ -19,7 +19,10 @@ const envSchema = z.object({
   ROLE: z.enum(['all', 'api', 'worker'], { message: 'must be all, api or worker' }).default('all'),
   DOWNLOAD_CONCURRENCY: positiveInt.default(2),
   TRANSCODE_CONCURRENCY: positiveInt.default(1),
-  YTDLP_PATH: z.string().min(1).default('yt-dlp'),
+  // Unset: vidpipe manages its own yt-dlp where Python can reach the package index, else `yt-dlp` on PATH.
+  YTDLP_PATH: z.string().min(1).optional(),
+  TOOLS_DIR: z.string().min(1).optional(),
+  YTDLP_AUTO_UPDATE: bool.default(true),
   FFMPEG_PATH: z.string().min(1).default('ffmpeg'),
   FFPROBE_PATH: z.string().min(1).default('ffprobe'),
   ADMIN_USERNAME: z
@@ -28,6 +31,7 @@ const envSchema = z.object({
     .default('admin'),
   ADMIN_PASSWORD: z.string().min(8, 'must be at least 8 characters').optional(),
   SESSION_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  COOKIES_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
   SESSION_TTL_HOURS: positiveInt.default(24 * 14),
   ALLOW_PRIVATE_URLS: bool.default(false),
   ALLOWED_PRIVATE_ADDRESSES: z
@@ -56,6 +60,9 @@ const envSchema = z.object({
   USER_MAX_MEDIA_BYTES: positiveInt.optional(),
 });
 
+/** Every environment variable the app reads (tests clear them so a developer's shell cannot leak in). */
+export const CONFIG_KEYS: readonly string[] = Object.keys(envSchema.shape);
+
 export type Role = 'all' | 'api' | 'worker';
 
 export interface AppConfig {
@@ -71,12 +78,21 @@ export interface AppConfig {
   runsWorker: boolean;
   downloadConcurrency: number;
   transcodeConcurrency: number;
+  /** YTDLP_PATH, or `yt-dlp` on PATH when unset (the fallback when no managed one is usable). */
   ytdlpPath: string;
+  /** YTDLP_PATH was set: that binary always, never a managed one. */
+  ytdlpPathExplicit: boolean;
+  /** Where a managed yt-dlp lives (TOOLS_DIR, default DATA_DIR/tools). */
+  toolsDir: string;
+  /** A managed yt-dlp updates at start and once a day. */
+  ytdlpAutoUpdate: boolean;
   ffmpegPath: string;
   ffprobePath: string;
   adminUsername: string;
   adminPassword: string | undefined;
   sessionSecret: string | undefined;
+  /** Encrypts users' cookies; unset: the session secret does. */
+  cookiesKey: string | undefined;
   sessionTtlSeconds: number;
   allowPrivateUrls: boolean;
   /** Exact private addresses allowed anyway (a NAS on the LAN), for the URL check and downloads. */
@@ -124,12 +140,16 @@ export function parseConfig(env: NodeJS.ProcessEnv): AppConfig {
     runsWorker: e.ROLE !== 'api',
     downloadConcurrency: e.DOWNLOAD_CONCURRENCY,
     transcodeConcurrency: e.TRANSCODE_CONCURRENCY,
-    ytdlpPath: e.YTDLP_PATH,
+    ytdlpPath: e.YTDLP_PATH ?? 'yt-dlp',
+    ytdlpPathExplicit: e.YTDLP_PATH !== undefined,
+    toolsDir: path.resolve(e.TOOLS_DIR ?? path.join(dataDir, 'tools')),
+    ytdlpAutoUpdate: e.YTDLP_AUTO_UPDATE,
     ffmpegPath: e.FFMPEG_PATH,
     ffprobePath: e.FFPROBE_PATH,
     adminUsername: e.ADMIN_USERNAME,
     adminPassword: e.ADMIN_PASSWORD,
     sessionSecret: e.SESSION_SECRET,
+    cookiesKey: e.COOKIES_KEY,
     sessionTtlSeconds: e.SESSION_TTL_HOURS * 3600,
     allowPrivateUrls: e.ALLOW_PRIVATE_URLS,
     allowedPrivateAddresses: e.ALLOWED_PRIVATE_ADDRESSES ? e.ALLOWED_PRIVATE_ADDRESSES.split(',').map((a) => a.trim()) : [],

@@ -3,6 +3,9 @@ import { DiskHealthIndicator, HealthCheck, HealthCheckService, HealthIndicatorSe
 import { Public } from '../auth/auth.guard';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { runTool } from '../pipeline/process/run-tool';
+import { ytdlpReleaseDate, ytdlpVersionAge } from '../pipeline/ytdlp/ytdlp-features';
+import { YtdlpBinary } from '../tools/ytdlp-binary';
+import { liveYtdlpWorkers } from '../tools/ytdlp-announcements';
 import { RedisService } from '../redis/redis.module';
 
 /** Whether this server can do its work: Redis answers, the tools run, the disk is not full. */
@@ -13,6 +16,7 @@ export class HealthController {
     private readonly indicators: HealthIndicatorService,
     private readonly disk: DiskHealthIndicator,
     private readonly redis: RedisService,
+    private readonly ytdlp: YtdlpBinary,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -27,9 +31,43 @@ export class HealthController {
           .attempt(async () => ({ ping: await this.redis.client.ping() }))
           .withTimeout(2000),
       () => this.tool('ffmpeg', this.config.ffmpegPath, ['-hide_banner', '-version']),
-      () => this.tool('ytdlp', this.config.ytdlpPath, ['--version']),
+      () => this.ytdlpCheck(),
       () => this.disk.checkStorage('disk', { path: this.config.dataDir, thresholdPercent: 0.98 }),
     ]);
+  }
+
+  /** The yt-dlp the next job gets: its age and whether vidpipe manages it. Stale is reported, not failed. */
+  private ytdlpCheck() {
+    return this.indicators
+      .check('ytdlp')
+      .attempt(async ({ signal }) => {
+        // An api-only process runs no yt-dlp: the workers' (the oldest one) is the one that matters.
+        const worker = this.config.runsWorker ? null : await this.oldestWorkerYtdlp();
+        const binary = worker ?? (await this.ytdlp.current());
+        let version = binary.version;
+        if (!worker) {
+          const run = await runTool(binary.path, ['--version'], { signal, collectStdout: true });
+          if (run.exitCode !== 0) throw new Error(`${binary.path} exited with ${run.exitCode}`);
+          version = run.stdout.split('\n')[0].trim() || binary.version;
+        }
+        const age = ytdlpVersionAge(version, { now: new Date(), managed: binary.managed, autoUpdate: this.config.ytdlpAutoUpdate });
+        return {
+          version,
+          ageDays: age.ageDays,
+          managed: binary.managed,
+          stale: age.stale,
+          ...(age.message ? { message: age.message } : {}),
+        };
+      })
+      .withTimeout(5000)
+      .cacheFor(10_000);
+  }
+
+  private async oldestWorkerYtdlp(): Promise<{ path: string; version: string | null; managed: boolean } | null> {
+    const workers = (await liveYtdlpWorkers(this.redis.client)).filter((w) => w.version);
+    const when = (v: string | null) => (v ? ytdlpReleaseDate(v)?.getTime() ?? 0 : 0);
+    workers.sort((a, b) => when(a.version) - when(b.version));
+    return workers[0] ? { path: `worker ${workers[0].host}:${workers[0].pid}`, version: workers[0].version, managed: workers[0].managed } : null;
   }
 
   private tool<K extends string>(key: K, command: string, args: string[]) {

@@ -12,6 +12,11 @@ export class ErrorFilter implements ExceptionFilter {
     if (host.getType() !== 'http') throw exception;
     const res = host.switchToHttp().getResponse<Response>();
     if (res.headersSent) return;
+    if (exception instanceof HttpException && isJsonParseFailure(exception.cause)) {
+      // The parser's own message quotes the start of the body, which may be a secret (a cookies file).
+      res.status(400).json(new ApiError(400, 'invalid_json', 'The body is not valid JSON.').getResponse());
+      return;
+    }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const body = exception.getResponse();
@@ -34,6 +39,11 @@ export class ErrorFilter implements ExceptionFilter {
     this.logger.error(exception instanceof Error ? exception.stack : String(exception));
     res.status(500).json(new ApiError(500, 'internal_error', 'Something went wrong on the server.').getResponse());
   }
+}
+
+/** body-parser's error for a JSON body it could not read. */
+function isJsonParseFailure(cause: unknown): boolean {
+  return cause instanceof SyntaxError && (cause as SyntaxError & { type?: string }).type === 'entity.parse.failed';
 }
 
 function isHealthReport(obj: Record<string, unknown>): obj is { status: string; error?: Record<string, unknown>; details: unknown } {

@@ -30,6 +30,9 @@ export const JOB_ERROR_CODES = [
   'transcode_failed', // ffmpeg failed
   'too_large', // over MAX_DOWNLOAD_BYTES
   'internal_error', // a bug or an environment problem; the message says which
+  'login_required', // private, members-only or age-gated: the owner's cookies may open it
+  'unavailable', // removed, geo-blocked, or not live yet
+  'rate_limited', // HTTP 429 or the site's "try again later"
 ] as const;
 export type JobErrorCode = (typeof JOB_ERROR_CODES)[number];
 

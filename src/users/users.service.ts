@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config/config';
+import { cookieKeys } from '../cookies/cookies-keys';
 import { ApiError } from '../http/api-error';
 import { channels, keys } from '../jobs/job-keys';
 import { RedisService } from '../redis/redis.module';
@@ -144,6 +145,7 @@ export class UsersService {
     await this.redis.client
       .multi()
       .del(keys.user(id))
+      .del(cookieKeys.ofUser(id))
       .srem(keys.users, id)
       .hdel(keys.usersByName, stored.username.toLowerCase())
       .exec();

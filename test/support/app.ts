@@ -4,6 +4,7 @@ import { existsSync, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { ExitInfo, exitOf, freePort, hasExited, makeTempDir, removeDir, sleep, terminate, trackChild } from './util';
 import { childProcessesOf, describe } from './process';
+import { CONFIG_KEYS } from '../../src/config/config';
 
 export const REPO_ROOT = path.resolve(__dirname, '../..');
 export const MAIN_JS = path.join(REPO_ROOT, 'dist', 'main.js');
@@ -49,12 +50,8 @@ export interface AppProcess {
   leftBehind: number[];
 }
 
-// Config variables the app reads: never inherit them from the shell that runs jest.
-const APP_ENV_KEYS = [
-  'PORT', 'HOST', 'REDIS_URL', 'DATA_DIR', 'ROLE', 'DOWNLOAD_CONCURRENCY', 'TRANSCODE_CONCURRENCY',
-  'YTDLP_PATH', 'FFMPEG_PATH', 'FFPROBE_PATH', 'ADMIN_USERNAME', 'ADMIN_PASSWORD', 'SESSION_SECRET',
-  'ALLOW_PRIVATE_URLS', 'MAX_DOWNLOAD_BYTES', 'HLS_SEGMENT_SECONDS',
-];
+// Config variables the app reads, from its schema: never inherit them from the shell that runs jest.
+const APP_ENV_KEYS = CONFIG_KEYS;
 
 const MAX_LOG_CHARS = 4 * 1024 * 1024;
 
@@ -80,6 +77,9 @@ export async function spawnApp(opts: StartAppOptions = {}): Promise<AppProcess> 
     DATA_DIR: dataDir,
     ROLE: role,
     ALLOW_PRIVATE_URLS: 'true',
+    // The system's yt-dlp, never a managed one: a test app must not look for a package index beyond
+    // 127.0.0.1 (tests of the managed yt-dlp set YTDLP_PATH '' and a loopback PIP_INDEX_URL).
+    YTDLP_PATH: 'yt-dlp',
     ADMIN_USERNAME,
     ADMIN_PASSWORD,
     ...(opts.redisUrl !== undefined ? { REDIS_URL: opts.redisUrl } : {}),

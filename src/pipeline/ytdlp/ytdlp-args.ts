@@ -54,6 +54,15 @@ const heightCapped = (height: number): string => {
   return `bv*[height<=${height}]${p}+ba${p}/b[height<=${height}]${p}/bv*${p}+ba${p}/b${p}`;
 };
 
+/**
+ * yt-dlp's `-S` (format sort), placed before its defaults: highest resolution first, so `best` is still
+ * the tallest; then the site's preferred language; then, at equal height, H.264 (`+vcodec:avc` ranks
+ * h264 > h265 > vp9 > av1 > the rest) and, at equal channel count, AAC (`+acodec:mp4a` ranks mp4a > aac
+ * > vorbis > opus > …), so the transcode is a stream copy. Same semantics in 2023.03.04 and current
+ * yt-dlp (FormatSorter); proved on real output in fixtures/README.md ("Formats").
+ */
+export const FORMAT_SORT = 'res,lang,+vcodec:avc,channels,+acodec:mp4a';
+
 export const FORMAT_SELECTORS: Readonly<Record<JobFormat, string>> = {
   best: `bv*${WEB_PROTOCOLS}+ba${WEB_PROTOCOLS}/b${WEB_PROTOCOLS}`,
   '1080p': heightCapped(1080),
@@ -85,6 +94,8 @@ export function ytdlpDownloadArgs(opts: YtdlpDownloadOptions): string[] {
   const args = [
     '-f',
     ytdlpFormatSelector(opts.format),
+    '-S',
+    FORMAT_SORT,
     '--newline',
     '--progress',
     '--progress-template',

@@ -45,6 +45,49 @@ const UNREACHABLE_PATTERNS: ReadonlyArray<[RegExp, string]> = [
   [/CERTIFICATE_VERIFY_FAILED|certificate verify failed|\[SSL/, "The server's secure connection could not be verified."],
 ];
 
+// What sites say, matched on yt-dlp's own message texts (fixtures/ytdlp-site-errors.txt says where each comes from).
+const LOGIN_REQUIRED = /\bprivate video\b|\bvideo is private\b|sign in to confirm|confirm you.re not a bot|inappropriate for some users|age[- ]restricted|members[- ]only|join this channel|only available for (?:registered|premium) users|login details are needed|Use --cookies|--username and --password/i;
+const RATE_LIMITED = /HTTP Error 429|too many requests|rate[- ]limit|content isn.t available, try again later|download rate reached/i;
+const UNAVAILABLE = /video unavailable|video is unavailable|not available (?:from|in) your (?:location|country)|geo[- ]?restrict|not made this video available|has been removed|has been deleted|no longer available|not yet available|live event will begin|\bpremieres? in\b|will begin (?:in|shortly)/i;
+// Checked last: "not yet available. Please try again later." is a time, not a limit.
+const TRY_AGAIN_LATER = /try again later/i;
+
+const COOKIES_HINT = 'If you can watch it in your browser, upload your cookies on the Account page or with PUT /api/me/cookies, then retry.';
+
+/** The site's own reason, without yt-dlp's command-line advice (flags a vidpipe user cannot pass). */
+export function siteReason(text: string): string {
+  const reason = text
+    .replace(/\s*(?:Use --|You might want to use a VPN|It is recommended to use|For more information, refer to|This helps protect our community)[\s\S]*$/, '')
+    .replace(/^[A-Za-z0-9_:]+ said:\s*/, '')
+    .trim()
+    .replace(/[.:;,]$/, '');
+  return reason.length > 120 ? `${reason.slice(0, 119).trimEnd()}…` : reason;
+}
+
+/** A site's refusal (login, unavailable, rate limit) as our code and a sentence quoting the site, or null. */
+export function siteErrorFromText(text: string): JobError | null {
+  const http429 = /HTTP Error 429:?\s*([^(;]*)/i.exec(text);
+  if (http429) {
+    const what = /video data|fragment/i.test(text) ? 'the video file' : 'this link';
+    const answer = `429${http429[1].trim() ? ` ${http429[1].trim()}` : ''}`;
+    return { code: 'rate_limited', message: `The server answered ${answer} for ${what}: it is limiting requests from this server. Try again later.` };
+  }
+  const reason = siteReason(text);
+  if (LOGIN_REQUIRED.test(text)) {
+    return { code: 'login_required', message: `The site wants a signed-in account for this video ("${reason}"). ${COOKIES_HINT}` };
+  }
+  if (RATE_LIMITED.test(text)) {
+    return { code: 'rate_limited', message: `The site is limiting requests from this server ("${reason}"). Try again later.` };
+  }
+  if (UNAVAILABLE.test(text)) {
+    return { code: 'unavailable', message: `The site says this video is not available ("${reason}").` };
+  }
+  if (TRY_AGAIN_LATER.test(text)) {
+    return { code: 'rate_limited', message: `The site is limiting requests from this server ("${reason}"). Try again later.` };
+  }
+  return null;
+}
+
 /** `maxBytes`: the --max-filesize the run was given, if any. */
 export function ytdlpErrorFromOutput(stderr: string, exitCode: number | null, maxBytes?: number | null): JobError {
   if (isMaxFilesizeAbort(stderr)) {
@@ -62,6 +105,8 @@ export function ytdlpErrorFromOutput(stderr: string, exitCode: number | null, ma
   }
 
   const text = ytdlpErrorText(line);
+  const site = siteErrorFromText(text);
+  if (site) return site;
   if (/^Unsupported URL\b/i.test(text)) {
     return { code: 'unsupported_url', message: 'No video was found at this link.' };
   }
@@ -84,6 +129,15 @@ export function ytdlpErrorFromOutput(stderr: string, exitCode: number | null, ma
     return { code: 'internal_error', message: sentence(text) };
   }
   return { code: 'download_failed', message: text === '' ? 'yt-dlp failed without saying why.' : sentence(text) };
+}
+
+const STALE_COOKIES_HINT =
+  'Your uploaded cookies did not get you in: they may have expired or belong to another account. Export fresh ones while logged in, upload them, then retry.';
+
+/** A login wall met although the owner's cookies were used: uploading cookies is no longer the advice. */
+export function withCookiesUsed(error: JobError, cookiesUsed: boolean): JobError {
+  if (!cookiesUsed || error.code !== 'login_required') return error;
+  return { ...error, message: error.message.replace(COOKIES_HINT, STALE_COOKIES_HINT) };
 }
 
 /** For a run that exited 0 yet printed no filepath: with --quiet that is exactly how a max-filesize abort looks. */

@@ -1,0 +1,138 @@
+// What a caller asks of yt-dlp for one job — probe, download with progress — over the run options
+// the client opened for it (binary, runtime flag, cookies, egress proxy). No NestJS here.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { folderSize } from '../../common/folder-size';
+import type { JobError, JobFormat } from '../../jobs/job.types';
+import { EgressProxy, ytdlpProxyEnv } from '../egress/egress-proxy';
+import { PipelineError } from '../pipeline-error';
+import { runTool, ToolOptions, ToolRun } from '../process/run-tool';
+import { ToolStop } from '../process/tool-stop';
+import { ytdlpDownloadArgs, ytdlpProbeArgs } from './ytdlp-args';
+import { withCookiesUsed, ytdlpErrorFromOutput, ytdlpErrorWithoutFile } from './ytdlp-errors';
+import { downloadedFilepathFromLine, requestedFormatFromLine } from './ytdlp-output';
+import { probeInfoFromJson, ProbeInfo } from './ytdlp-probe';
+import { downloadMessage, DownloadProgressTracker, downloadProgressFromLine, DownloadProgressView } from './ytdlp-progress';
+
+export interface YtdlpRunOptions {
+  /** The yt-dlp to start; the same for every run of the job. */
+  binaryPath: string;
+  /** Flags this binary needs before ours (the JavaScript runtime of a current yt-dlp). */
+  extraArgs: readonly string[];
+  /** The owner's cookies, as a Netscape file only this job's runs read. */
+  cookiesFile: string | null;
+  /** Unless private URLs are allowed: every connection of yt-dlp (and of the ffmpeg it starts) goes through it. */
+  egress: EgressProxy | null;
+}
+
+/** Pure: our builder's argv with the run's own options before it (the builder ends with `-- URL`). */
+export function ytdlpRunArgs(builderArgs: readonly string[], opts: Pick<YtdlpRunOptions, 'extraArgs' | 'cookiesFile'>): string[] {
+  return [...opts.extraArgs, ...(opts.cookiesFile ? ['--cookies', opts.cookiesFile] : []), ...builderArgs];
+}
+
+export interface DownloadRequest {
+  url: string;
+  format: JobFormat;
+  outputDir: string;
+  maxBytes: number | null;
+  signal: AbortSignal;
+  /** Every progress line, as one monotone view and the sentence to show with it. */
+  onProgress(view: DownloadProgressView, message: string): void;
+}
+
+const SIZE_WATCH_MS = 1000;
+
+export class YtdlpSession {
+  constructor(private readonly run: YtdlpRunOptions) {}
+
+  async probe(url: string, signal: AbortSignal): Promise<ProbeInfo> {
+    const run = await this.start(ytdlpProbeArgs(url), { signal, collectStdout: true });
+    if (run.aborted) throw new PipelineError('internal_error', 'Cancelled');
+    this.throwIfRefused();
+    if (run.exitCode !== 0) throw this.failure(ytdlpErrorFromOutput(run.stderrTail, run.exitCode));
+    try {
+      return probeInfoFromJson(JSON.parse(run.stdout));
+    } catch {
+      throw new PipelineError('unsupported_url', 'The link did not describe a video that can be downloaded.');
+    }
+  }
+
+  /** Downloads into `outputDir` and returns the finished file's path, inside that folder. */
+  async download(req: DownloadRequest): Promise<string> {
+    const { maxBytes, outputDir } = req;
+    const tracker = new DownloadProgressTracker();
+    // yt-dlp checks --max-filesize per HLS fragment only: the whole size is held to it here too.
+    const toolStop = new ToolStop<'too_large'>(req.signal);
+    // yt-dlp may hand HLS to ffmpeg, which reports no progress: the folder itself is watched too.
+    const sizeWatch = maxBytes
+      ? setInterval(() => {
+          // yt-dlp's merge and fix-up steps write a second copy (*.temp.*): not downloaded bytes.
+          void folderSize(outputDir, /\.temp\./).then((bytes) => {
+            if (bytes > maxBytes) toolStop.stop('too_large');
+          });
+        }, SIZE_WATCH_MS)
+      : null;
+    let finalPath: string | null = null;
+    let label = 'Downloading';
+    let run: ToolRun;
+    try {
+      run = await this.start(ytdlpDownloadArgs({ url: req.url, format: req.format, outputDir, maxBytes }), {
+        signal: toolStop.signal,
+        onStdoutLine: (line) => {
+          const progress = downloadProgressFromLine(line);
+          if (progress) {
+            const view = tracker.update(progress);
+            if (maxBytes && view.downloadedBytes > maxBytes) toolStop.stop('too_large');
+            req.onProgress(view, downloadMessage(label, view));
+            return;
+          }
+          const requested = requestedFormatFromLine(line);
+          if (requested) {
+            tracker.expectFiles(requested.fileCount);
+            if (requested.height) label = `Downloading ${requested.height}p`;
+            return;
+          }
+          finalPath = downloadedFilepathFromLine(line) ?? finalPath;
+        },
+      });
+    } finally {
+      toolStop.dispose();
+      if (sizeWatch) clearInterval(sizeWatch);
+    }
+    if (toolStop.reason === 'too_large') throw pipelineError(ytdlpErrorWithoutFile(maxBytes));
+    if (run.aborted) throw new PipelineError('internal_error', 'Cancelled');
+    // Also after a "success": yt-dlp skips an HLS fragment it could not fetch and carries on.
+    this.throwIfRefused();
+    if (run.exitCode !== 0) throw this.failure(ytdlpErrorFromOutput(run.stderrTail, run.exitCode, maxBytes));
+    if (!finalPath) throw pipelineError(ytdlpErrorWithoutFile(maxBytes)); // how a max-filesize abort looks
+    // The file must be the one it wrote inside our folder.
+    const resolved = path.resolve(finalPath);
+    const stat = path.dirname(resolved) === path.resolve(outputDir) ? await fs.stat(resolved).catch(() => null) : null;
+    if (!stat) throw new PipelineError('download_failed', 'The download finished but produced no file.');
+    // A download too quick for the folder watch (ffmpeg fetching HLS reports no progress).
+    if (maxBytes && stat.size > maxBytes) throw pipelineError(ytdlpErrorWithoutFile(maxBytes));
+    return resolved;
+  }
+
+  /** Through the proxy by environment only (see ytdlpProxyEnv): `--proxy` would leave ftp out. */
+  private start(builderArgs: string[], opts: ToolOptions): Promise<ToolRun> {
+    const { egress, binaryPath } = this.run;
+    return runTool(binaryPath, ytdlpRunArgs(builderArgs, this.run), egress ? { ...opts, env: ytdlpProxyEnv(egress.url) } : opts);
+  }
+
+  private failure(error: JobError): PipelineError {
+    return pipelineError(withCookiesUsed(error, this.run.cookiesFile !== null));
+  }
+
+  /** The proxy's refusal explains a failure better than yt-dlp's "HTTP Error 403". */
+  private throwIfRefused(): void {
+    const refused = this.run.egress?.blocked[0];
+    if (!refused) return;
+    if (refused.kind === 'private') {
+      throw new PipelineError('private_address', `The link leads to ${refused.host}, a private address this server does not download from.`);
+    }
+    throw new PipelineError('unsupported_url', `The link leads to ${refused.host}, where this server does not download from (${refused.reason}).`);
+  }
+}
+
+const pipelineError = (e: JobError) => new PipelineError(e.code, e.message);

@@ -1,0 +1,54 @@
+import fs from 'node:fs/promises';
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '../../config/config';
+import { CookiesService } from '../../cookies/cookies.service';
+import { YtdlpBinary } from '../../tools/ytdlp-binary';
+import { EgressProxy } from '../egress/egress-proxy';
+import { YtdlpSession } from './ytdlp-session';
+
+export interface OpenedYtdlp {
+  session: YtdlpSession;
+  /** Removes the cookies file, lets the binary go and closes the proxy; safe to call twice. */
+  close(): Promise<void>;
+}
+
+/**
+ * The one place where yt-dlp's binary (managed or the system's), its runtime flag, the owner's
+ * cookies and the egress proxy meet. A job opens it once, before its first yt-dlp run, so probe
+ * and download run the same binary, and closes it after the last.
+ */
+@Injectable()
+export class YtdlpClient {
+  constructor(
+    private readonly binary: YtdlpBinary,
+    private readonly cookies: CookiesService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /** `workDir`: the job attempt's own folder, where the cookies file lives for the runs. */
+  async open(job: { ownerId: string; workDir: string }): Promise<OpenedYtdlp> {
+    const lease = await this.binary.lease();
+    let egress: EgressProxy | null = null;
+    let cookiesFile: string | null = null;
+    const close = async (): Promise<void> => {
+      if (cookiesFile) await fs.rm(cookiesFile, { force: true });
+      cookiesFile = null;
+      await egress?.close();
+      egress = null;
+      lease.release();
+    };
+    try {
+      // Unless private URLs are allowed, a redirect or a second DNS answer that leads to a
+      // private address is refused when it connects, not only when the job was submitted.
+      if (!this.config.allowPrivateUrls) {
+        egress = await EgressProxy.start({ allowPrivate: false, allowAddresses: this.config.allowedPrivateAddresses });
+      }
+      cookiesFile = await this.cookies.writeJobCookiesFile(job.ownerId, job.workDir);
+    } catch (err) {
+      await close();
+      throw err;
+    }
+    const session = new YtdlpSession({ binaryPath: lease.path, extraArgs: lease.extraArgs, cookiesFile, egress });
+    return { session, close };
+  }
+}

@@ -1,0 +1,27 @@
+import { Controller, HttpCode, Post } from '@nestjs/common';
+import { AdminOnly } from '../auth/auth.guard';
+import { ApiError } from '../http/api-error';
+import { RedisService } from '../redis/redis.module';
+import { toolsChannels } from './tools-keys';
+import { liveYtdlpWorkers } from './ytdlp-announcements';
+
+/** Admins ask every worker to update its managed yt-dlp now (each does it between its jobs). */
+@AdminOnly()
+@Controller('api/admin/ytdlp')
+export class YtdlpAdminController {
+  constructor(private readonly redis: RedisService) {}
+
+  @Post('update')
+  @HttpCode(202)
+  async update(): Promise<{ workers: number }> {
+    const workers = await liveYtdlpWorkers(this.redis.client);
+    const managing = workers.filter((w) => w.managed);
+    if (managing.length === 0) {
+      const why = workers.length === 0 ? 'no worker is running' : `none of the ${workers.length} running worker(s) manages its own yt-dlp (YTDLP_PATH is set, or Python could not reach the package index)`;
+      throw new ApiError(409, 'ytdlp_not_managed', `There is no managed yt-dlp to update: ${why}. Update the yt-dlp they use by hand (see GET /api/health).`);
+    }
+    // Pub/sub, not a BullMQ job: every worker must hear it, and one not running now has nothing to update.
+    await this.redis.client.publish(toolsChannels.ytdlpUpdate, JSON.stringify({ at: new Date().toISOString() }));
+    return { workers: managing.length };
+  }
+}
