@@ -1,7 +1,7 @@
 // How fresh is live progress for many watchers? N socket.io clients watch one throttled download;
 // for every `job` event each one receives we take (arrival time − the snapshot's updatedAt, set by
 // the worker just before it writes to Redis): worker → Redis → api relay → socket.io → client.
-import { connectJobsSocket, Socket, subscribe } from '../test/support/jobs';
+import { connectJobsSocket, isFinal, Socket, subscribe } from '../test/support/jobs';
 import { makeLongMp4 } from '../test/support/media';
 import { runBench } from './bench-env';
 
@@ -28,7 +28,7 @@ runBench({ bytesPerSecond: 250_000 }, async ({ dir, server, app, token, http }) 
               if (snap.id !== job.id) return;
               latencies.push(Date.now() - Date.parse(snap.updatedAt));
               perClient.set(s, (perClient.get(s) ?? 0) + 1);
-              if (['completed', 'failed', 'cancelled'].includes(snap.state)) {
+              if (isFinal(snap.state)) {
                 finals++;
                 resolve();
               }

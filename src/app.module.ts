@@ -24,7 +24,8 @@ import { MediaController } from './media/media.controller';
 import { CancelRegistry } from './pipeline/cancel-registry';
 import { DownloadProcessor } from './pipeline/download.processor';
 import { FfmpegRunner } from './pipeline/ffmpeg/ffmpeg.runner';
-import { QueueName } from './pipeline/queues';
+import { QUEUE_NAMES } from './pipeline/pipeline';
+import { PipelineQueues } from './pipeline/pipeline-queues';
 import { TranscodeProcessor } from './pipeline/transcode.processor';
 import { YtdlpClient } from './pipeline/ytdlp/ytdlp.client';
 import { RedisModule } from './redis/redis.module';
@@ -64,14 +65,14 @@ export class AppModule {
       imports: [
         redis,
         BullModule.forRoot({ connection: redisOptionsFor(redisUrl) as ConnectionOptions, prefix: 'vp:bull' }),
-        BullModule.registerQueue({ name: QueueName.Download }, { name: QueueName.Transcode }),
+        BullModule.registerQueue(...QUEUE_NAMES.map((name) => ({ name }))),
         ...(config.runsApi ? [ApiModule] : []),
         ...(config.runsWorker ? [WorkerModule] : []),
       ],
       // YtdlpBinary here: one per process, so health and jobs see the same leases.
       // CookiesService here: the api serves /api/me/cookies, workers hand the file to yt-dlp.
-      providers: [{ provide: APP_CONFIG, useValue: config }, JobStore, CookiesService, YtdlpBinary],
-      exports: [APP_CONFIG, JobStore, BullModule, CookiesService, YtdlpBinary],
+      providers: [{ provide: APP_CONFIG, useValue: config }, JobStore, PipelineQueues, CookiesService, YtdlpBinary],
+      exports: [APP_CONFIG, JobStore, BullModule, PipelineQueues, CookiesService, YtdlpBinary],
     };
   }
 }

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { io } from 'socket.io-client';
 import { api, ApiHelpers, AppProcess, login, startApp } from './support/app';
-import { connectJobsSocket, waitForState } from './support/jobs';
+import { connectJobsSocket, isFinal, waitForState } from './support/jobs';
 import { makeMedia, MediaSet } from './support/media';
 import { MediaServer, startMediaServer } from './support/media-server';
 import { RedisHandle, startRedis } from './support/redis';
@@ -207,7 +207,7 @@ describe('per-user limits', () => {
   it('does not hold admins to the per-user limits', async () => {
     for (let i = 0; i < 3; i++) expect((await admin.post('/api/jobs', { url: slow.url('/clip.webm') })).status).toBe(201);
     const mine = (await admin.get('/api/jobs?limit=100')).body.items as { id: string; state: string }[];
-    await Promise.all(mine.filter((j) => !['completed', 'failed', 'cancelled'].includes(j.state)).map((j) => admin.post(`/api/jobs/${j.id}/cancel`)));
+    await Promise.all(mine.filter((j) => !isFinal(j.state)).map((j) => admin.post(`/api/jobs/${j.id}/cancel`)));
   });
 });
 

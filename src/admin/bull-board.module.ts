@@ -6,7 +6,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { AuthModule } from '../auth/auth.module';
 import { authorizeRequest } from '../auth/authorize';
 import { SessionService } from '../auth/session.service';
-import { QueueName } from '../pipeline/queues';
+import { QUEUE_NAMES } from '../pipeline/pipeline';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { ApiError } from '../http/api-error';
 
@@ -35,7 +35,7 @@ function adminOnly(sessions: SessionService, corsOrigins: readonly string[]) {
       }),
     }),
     BullBoardModule.forFeature(
-      ...Object.values(QueueName).map((name) => ({ name, adapter: BullMQAdapter })),
+      ...QUEUE_NAMES.map((name) => ({ name, adapter: BullMQAdapter })),
     ),
   ],
 })

@@ -14,6 +14,8 @@ export type JobState = (typeof JOB_STATES)[number];
 
 export const FINAL_STATES: ReadonlySet<JobState> = new Set<JobState>(['completed', 'failed', 'cancelled']);
 export const isFinalState = (state: JobState): boolean => FINAL_STATES.has(state);
+/** The final states a retry starts again from. */
+export const RETRYABLE_STATES: ReadonlySet<JobState> = new Set<JobState>(['failed', 'cancelled']);
 
 export const JOB_FORMATS = ['best', '1080p', '720p', '480p', 'audio'] as const;
 export type JobFormat = (typeof JOB_FORMATS)[number];

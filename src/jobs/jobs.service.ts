@@ -1,15 +1,14 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable } from '@nestjs/common';
-import type { Queue } from 'bullmq';
 import type { AuthUser } from '../users/user.types';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { ApiError } from '../http/api-error';
-import { DownloadPayload, QueueName, queueJobId, TranscodePayload } from '../pipeline/queues';
+import { PipelineQueues } from '../pipeline/pipeline-queues';
 import { JOB_ID_PATTERN } from './job-keys';
+import { toCancelled, toFailed, toRetried } from './job-lifecycle';
 import { JobStore } from './job.store';
-import { emptyProgress, isFinalState, JobFormat, JobSnapshot, JobState } from './job.types';
+import { isFinalState, JobFormat, JobSnapshot, JobState, RETRYABLE_STATES } from './job.types';
 import { formatBytes } from '../common/format';
 import { checkUrl } from './url-policy';
 
@@ -20,8 +19,7 @@ const notFound = () => new ApiError(404, 'not_found', 'There is no such job.');
 export class JobsService {
   constructor(
     private readonly store: JobStore,
-    @InjectQueue(QueueName.Download) private readonly downloads: Queue<DownloadPayload>,
-    @InjectQueue(QueueName.Transcode) private readonly transcodes: Queue<TranscodePayload>,
+    private readonly pipeline: PipelineQueues,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -63,37 +61,22 @@ export class JobsService {
 
   /** cancelled, its tool killed by whichever worker runs it; null when it had already ended. */
   private async stop(job: JobSnapshot): Promise<JobSnapshot | null> {
-    const stored = await this.store.transition(job.id, 'active', (current) => ({
-      ...current,
-      state: 'cancelled',
-      message: 'Cancelled',
-      progress: { ...current.progress, speedBps: null, etaSeconds: null },
-      finishedAt: new Date().toISOString(),
-    }));
+    const stored = await this.store.transition(job.id, 'active', (current) => toCancelled(current, new Date()));
     if (!stored) return null;
     await this.store.requestCancel(job.id);
-    await this.dropQueued(stored);
+    await this.pipeline.drop(stored.id, stored.attempt);
     return stored;
   }
 
   async retry(user: AuthUser, id: string): Promise<JobSnapshot> {
     const job = await this.visible(user, id);
-    if (job.state !== 'failed' && job.state !== 'cancelled') {
+    if (!RETRYABLE_STATES.has(job.state)) {
       throw new ApiError(409, 'not_retryable', 'Only a failed or cancelled job can be retried.');
     }
     // A retry starts a download again: it counts like a new submission.
     await this.reserveOrRefuse(user, job.id);
     // The 'ended' guard (in Redis) admits only a failed or cancelled job on the attempt read.
-    const stored = await this.store.transition(job.id, 'ended', (current) => ({
-      ...current,
-      state: 'queued',
-      attempt: current.attempt + 1,
-      progress: emptyProgress(),
-      message: 'Waiting for a free downloader',
-      result: undefined,
-      error: undefined,
-      finishedAt: null,
-    }));
+    const stored = await this.store.transition(job.id, 'ended', toRetried);
     if (!stored) {
       // Another retry won (its place among the active jobs is this same entry: keep it), or the
       // job is gone or otherwise ended: then the place goes back.
@@ -122,7 +105,7 @@ export class JobsService {
     // stop() takes its queue entries out itself; an ended job's go too (no deleted link in Bull Board).
     const stopped = !isFinalState(job.state) && (await this.stop(job)) !== null;
     await this.store.remove(job);
-    if (!stopped) await this.dropQueued(job);
+    if (!stopped) await this.pipeline.drop(job.id, job.attempt);
     await fs.rm(path.join(this.config.mediaDir, job.id), { recursive: true, force: true });
   }
 
@@ -147,36 +130,11 @@ export class JobsService {
   /** A job that cannot be queued must not sit `queued` forever: it fails, saying why. */
   private async enqueueOrFail(job: JobSnapshot): Promise<void> {
     try {
-      await this.enqueue(job);
+      await this.pipeline.start({ jobId: job.id, attempt: job.attempt });
     } catch (err) {
       const message = `The job could not be queued: ${(err as Error).message}`;
-      await this.store
-        .write({ ...job, state: 'failed', message, error: { code: 'internal_error', message }, finishedAt: new Date().toISOString() }, 'attempt')
-        .catch(() => undefined);
+      await this.store.write(toFailed(job, { code: 'internal_error', message }, new Date()), 'attempt').catch(() => undefined);
       throw err;
     }
-  }
-
-  private async enqueue(job: JobSnapshot): Promise<void> {
-    await this.downloads.add(
-      QueueName.Download,
-      { jobId: job.id, attempt: job.attempt },
-      { jobId: queueJobId(job.id, job.attempt), removeOnComplete: { age: 86400, count: 1000 }, removeOnFail: { age: 7 * 86400 } },
-    );
-  }
-
-  /** Takes a not-yet-started queue entry out and removes what it left in the work folder. */
-  private async dropQueued(job: JobSnapshot): Promise<void> {
-    const qid = queueJobId(job.id, job.attempt);
-    let removedAll = true;
-    for (const queue of [this.downloads, this.transcodes] as Queue[]) {
-      const entry = await queue.getJob(qid);
-      if (!entry) continue;
-      // An active entry is locked by its worker, which stops and cleans up by itself.
-      if (await entry.isActive()) removedAll = false;
-      else await entry.remove().catch(() => (removedAll = false));
-    }
-    if (removedAll) await fs.rm(path.join(this.config.workDir, job.id, `a${job.attempt}`), { recursive: true, force: true });
-    await fs.rmdir(path.join(this.config.workDir, job.id)).catch(() => undefined); // only when empty
   }
 }

@@ -1,12 +1,13 @@
 import fs from 'node:fs/promises';
-import { InjectQueue, Processor } from '@nestjs/bullmq';
+import { Processor } from '@nestjs/bullmq';
 import { Inject } from '@nestjs/common';
-import { Job, Queue } from 'bullmq';
+import { Job } from 'bullmq';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { JobStore } from '../jobs/job.store';
 import { CancelRegistry } from './cancel-registry';
 import { PipelineError } from './pipeline-error';
-import { DownloadPayload, QueueName, queueJobId, TranscodePayload } from './queues';
+import { DownloadPayload, QueueName } from './pipeline';
+import { PipelineQueues } from './pipeline-queues';
 import { assertDurationAllowed, StageProcessor } from './stage-processor';
 import { JobReporter } from './job-reporter';
 import { YtdlpClient } from './ytdlp/ytdlp.client';
@@ -19,17 +20,17 @@ export class DownloadProcessor extends StageProcessor<DownloadPayload> {
     store: JobStore,
     cancels: CancelRegistry,
     @Inject(APP_CONFIG) config: AppConfig,
-    @InjectQueue(QueueName.Transcode) private readonly transcodes: Queue<TranscodePayload>,
+    private readonly pipeline: PipelineQueues,
     private readonly ytdlp: YtdlpClient,
   ) {
-    super(store, cancels, config, config.downloadConcurrency);
+    super(store, cancels, config, QueueName.Download);
   }
 
   protected async runStage(job: Job<DownloadPayload>, reporter: JobReporter, signal: AbortSignal): Promise<void> {
     const { jobId, attempt } = job.data;
     // Handed over already (this run is BullMQ retrying a download whose worker died after the
     // hand-over): going again would delete the source under the transcode.
-    if (await this.transcodes.getJob(queueJobId(jobId, attempt))) return;
+    if (await this.pipeline.handedOff(QueueName.Download, jobId, attempt)) return;
     const workDir = this.workDirOf(jobId, attempt);
     await fs.rm(workDir, { recursive: true, force: true });
     await fs.mkdir(workDir, { recursive: true });
@@ -41,11 +42,7 @@ export class DownloadProcessor extends StageProcessor<DownloadPayload> {
       await ytdlp.close();
     }
     await reporter.update({ message: 'Downloaded; waiting for a free transcoder' });
-    await this.transcodes.add(
-      QueueName.Transcode,
-      { jobId, attempt, sourcePath },
-      { jobId: queueJobId(jobId, attempt), removeOnComplete: { age: 86400, count: 1000 }, removeOnFail: { age: 7 * 86400 } },
-    );
+    await this.pipeline.handOff(QueueName.Download, { jobId, attempt, sourcePath });
   }
 
   private async probeAndDownload(ytdlp: YtdlpSession, reporter: JobReporter, signal: AbortSignal, workDir: string): Promise<string> {

@@ -1,6 +1,7 @@
-import type { JobError, JobProgress, JobResult, JobSnapshot, JobState } from '../jobs/job.types';
+import { toCompleted, toFailed, toRequeued } from '../jobs/job-lifecycle';
+import type { JobError, JobProgress, JobResult, JobSnapshot } from '../jobs/job.types';
 import { JobSupersededError } from './pipeline-error';
-import { STAGE_SPAN } from './queues';
+import { STAGE_SPAN } from './pipeline';
 
 /** Stores a snapshot and returns it with its new seq, or null when the attempt was superseded. */
 export type SnapshotWriter = (next: JobSnapshot) => Promise<JobSnapshot | null>;
@@ -83,26 +84,18 @@ export class JobReporter {
   }
 
   async complete(result: JobResult, message: string): Promise<void> {
-    const now = new Date().toISOString();
-    this.job = {
-      ...this.job,
-      state: 'completed',
-      message,
-      result,
-      progress: { ...this.job.progress, percent: 100, stagePercent: 100, etaSeconds: 0 },
-      finishedAt: now,
-    };
+    this.job = toCompleted(this.job, result, message, new Date());
     await this.flushNowOrThrow();
   }
 
   /** Back to the queue (a worker stopped): percent is kept, so the bar does not jump back. */
   async requeue(message: string): Promise<void> {
-    this.job = { ...this.job, state: 'queued', message, progress: { ...this.job.progress, stagePercent: 0, speedBps: null, etaSeconds: null } };
+    this.job = toRequeued(this.job, message);
     await this.flushNowOrThrow();
   }
 
   async fail(error: JobError): Promise<void> {
-    this.job = { ...this.job, state: 'failed' as JobState, message: error.message, error, finishedAt: new Date().toISOString() };
+    this.job = toFailed(this.job, error, new Date());
     await this.flushNowOrThrow();
   }
 

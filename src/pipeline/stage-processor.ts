@@ -4,11 +4,13 @@ import { OnWorkerEvent, WorkerHost } from '@nestjs/bullmq';
 import { Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { DelayedError, Job } from 'bullmq';
 import type { AppConfig } from '../config/config';
+import { toFailed } from '../jobs/job-lifecycle';
 import { JobStore } from '../jobs/job.store';
 import { isFinalState } from '../jobs/job.types';
 import { ABORT_SHUTDOWN, CancelRegistry } from './cancel-registry';
 import { JobReporter } from './job-reporter';
 import { formatDuration } from '../common/format';
+import { PIPELINE, QueueName } from './pipeline';
 import { JobSupersededError, PipelineError } from './pipeline-error';
 
 /** A handed-back job waits this long, so the stopping worker is gone before it is free again. */
@@ -30,13 +32,13 @@ export abstract class StageProcessor<T extends { jobId: string; attempt: number 
     protected readonly store: JobStore,
     private readonly cancels: CancelRegistry,
     protected readonly config: AppConfig,
-    private readonly concurrency: number,
+    private readonly queue: QueueName,
   ) {
     super();
   }
 
   onApplicationBootstrap(): void {
-    this.worker.concurrency = this.concurrency;
+    this.worker.concurrency = PIPELINE[this.queue].concurrency(this.config);
   }
 
   /**
@@ -124,7 +126,7 @@ export abstract class StageProcessor<T extends { jobId: string; attempt: number 
       // Usually process() already wrote `failed`; this is for when it could not, or never ran.
       if (!snapshot || isFinalState(snapshot.state) || snapshot.attempt !== job.data.attempt) return;
       const error = err instanceof PipelineError ? err.toJobError() : { code: 'internal_error' as const, message: `The job could not be finished: ${err.message}` };
-      await this.store.write({ ...snapshot, state: 'failed', message: error.message, error, finishedAt: new Date().toISOString() }, 'attempt');
+      await this.store.write(toFailed(snapshot, error, new Date()), 'attempt');
       await this.removeWorkDir(job.data.jobId, job.data.attempt);
     } catch (failure) {
       this.logger.error(`Could not record the failure of job ${job?.data.jobId}: ${(failure as Error).message}`);

@@ -17,7 +17,7 @@ import { demuxerFor, looksLikeText, SOURCE_INPUT_OPTIONS } from './ffmpeg/source
 import { planTranscode, TranscodePlan } from './ffmpeg/transcode-policy';
 import { JobReporter } from './job-reporter';
 import { JobSupersededError, PipelineError } from './pipeline-error';
-import { QueueName, TranscodePayload } from './queues';
+import { QueueName, TranscodePayload } from './pipeline';
 import { ToolStop } from './process/tool-stop';
 import { assertDurationAllowed, StageProcessor, tooLongError } from './stage-processor';
 
@@ -32,7 +32,7 @@ export class TranscodeProcessor extends StageProcessor<TranscodePayload> {
     @Inject(APP_CONFIG) config: AppConfig,
     private readonly ffmpeg: FfmpegRunner,
   ) {
-    super(store, cancels, config, config.transcodeConcurrency);
+    super(store, cancels, config, QueueName.Transcode);
   }
 
   protected async runStage(job: Job<TranscodePayload>, reporter: JobReporter, signal: AbortSignal): Promise<void> {

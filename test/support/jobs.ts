@@ -1,14 +1,15 @@
 // Watching jobs the three ways a client can: socket.io /jobs, REST polling, and SSE.
 import { io, ManagerOptions, Socket, SocketOptions } from 'socket.io-client';
 import type { ApiHelpers } from './app';
+import { FINAL_STATES, type JobState } from '../../src/jobs/job.types';
 import { sleep } from './util';
 
 export type { Socket } from 'socket.io-client';
 
-export const FINAL_STATES: readonly string[] = ['completed', 'failed', 'cancelled'];
+export { FINAL_STATES } from '../../src/jobs/job.types';
 
 export function isFinal(state: unknown): boolean {
-  return typeof state === 'string' && FINAL_STATES.includes(state);
+  return typeof state === 'string' && FINAL_STATES.has(state as JobState);
 }
 
 /**
