@@ -98,10 +98,11 @@ export function ensureWebBuilt() {
   const web = path.join(root, 'web');
   ensureInstalled(web);
   const files = [
-    ...['src', 'index.html', 'vite.config.ts', 'package-lock.json'].map((f) => path.join(web, f)),
-    // the client imports the server's job and event types
+    ...['src', 'public', 'index.html', 'vite.config.ts', 'package-lock.json'].map((f) => path.join(web, f)),
+    // the client imports the server's job, event and user types
     path.join(root, 'src', 'jobs'),
     path.join(root, 'src', 'events'),
+    path.join(root, 'src', 'users'),
   ];
   buildWhenStale('the web client', path.join(web, 'dist', '.build-stamp'), files, () => {
     // Type-checked first: the client shares the server's job and event types.

@@ -114,7 +114,7 @@ function serveWebClient(app: NestExpressApplication): void {
   if (!fs.existsSync(path.join(dist, 'index.html'))) return;
   app.use(express.static(dist, { index: 'index.html', maxAge: '1h' }));
   app.use((req: express.Request, res: express.Response, next: express.NextFunction) => {
-    if (req.method !== 'GET' || /^\/(api|media|admin|socket\.io)(\/|$)/.test(req.path)) return next();
+    if (req.method !== 'GET' || /^\/(api|media|admin\/queues|socket\.io|metrics)(\/|$)/.test(req.path)) return next();
     res.sendFile(path.join(dist, 'index.html'));
   });
 }

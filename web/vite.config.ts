@@ -7,6 +7,6 @@ export default defineConfig({
   oxc: { jsx: { runtime: 'automatic' } },
   resolve: { alias: { '@server': path.resolve(import.meta.dirname, '../src') } },
   server: { fs: { allow: [path.resolve(import.meta.dirname, '..')] } },
-  // hls.js alone is ~580 kB; it is loaded only when something is played.
-  build: { outDir: 'dist', emptyOutDir: true, sourcemap: true, chunkSizeWarningLimit: 700 },
+  // No source maps in dist: the api serves dist as it is, and the sources are not for the public.
+  build: { outDir: 'dist', emptyOutDir: true, sourcemap: false },
 });

@@ -1,121 +1,80 @@
-import { FormEvent, lazy, Suspense, useEffect, useState } from 'react';
-import { JOB_FORMATS, type JobFormat, type JobSnapshot } from '@server/jobs/job.types';
-import { api, ApiFailure, type Me } from './api';
-import { useJobs } from './useJobs';
+// Who is signed in decides between the login page and the dashboard; a session that ends
+// anywhere (a 401 from the API, the server closing the socket) brings the login back with a sentence.
+import { lazy, Suspense, useCallback, useEffect, useRef, useState } from 'react';
+import { api, type Me, onSessionEnded } from './api';
+import { Header } from './components/Header';
+import { I18nProvider, useI18n } from './i18n';
+import { JobsProvider } from './jobs-store';
+import { matchRoute } from './lib/routes';
+import { Login } from './pages/Login';
+import { ListPage } from './pages/ListPage';
+import { useLocation } from './router';
 
-// hls.js is most of the bundle: it loads when something is played.
-const Player = lazy(() => import('./Player').then((m) => ({ default: m.Player })));
+// Pages most visits never open load on demand; the job page's player (hls.js) has its own chunk.
+const JobPage = lazy(() => import('./pages/JobPage').then((m) => ({ default: m.JobPage })));
+const AccountPage = lazy(() => import('./pages/AccountPage').then((m) => ({ default: m.AccountPage })));
+const UsersPage = lazy(() => import('./pages/UsersPage').then((m) => ({ default: m.UsersPage })));
 
 export function App() {
+  return (
+    <I18nProvider>
+      <Session />
+    </I18nProvider>
+  );
+}
+
+function Session() {
   const [me, setMe] = useState<Me | null | undefined>(undefined);
+  const [ended, setEnded] = useState(false);
   useEffect(() => void api.me().then(setMe, () => setMe(null)), []);
+  useEffect(
+    () =>
+      onSessionEnded(() => {
+        setMe((was) => {
+          if (was) setEnded(true);
+          return null;
+        });
+      }),
+    [],
+  );
+  const signedIn = useCallback((user: Me) => {
+    setEnded(false);
+    setMe(user);
+  }, []);
   if (me === undefined) return null;
-  if (me === null) return <Login onIn={setMe} />;
-  return <Dashboard me={me} onOut={() => setMe(null)} />;
-}
-
-function Login({ onIn }: { onIn: (me: Me) => void }) {
-  const [error, setError] = useState<string | null>(null);
-  const submit = async (e: FormEvent<HTMLFormElement>) => {
-    e.preventDefault();
-    const form = new FormData(e.currentTarget);
-    try {
-      onIn(await api.login(String(form.get('username')), String(form.get('password'))));
-    } catch (err) {
-      setError((err as Error).message);
-    }
-  };
+  if (me === null) return <Login onIn={signedIn} sessionEnded={ended} />;
   return (
-    <main className="login">
-      <h1>vidpipe</h1>
-      <form onSubmit={submit}>
-        <input name="username" placeholder="Username" autoComplete="username" required />
-        <input name="password" type="password" placeholder="Password" autoComplete="current-password" required />
-        <button type="submit">Log in</button>
-        {error && <p className="error" role="alert">{error}</p>}
-      </form>
-    </main>
+    <JobsProvider key={me.id}>
+      <Dashboard me={me} onOut={() => setMe(null)} />
+    </JobsProvider>
   );
 }
 
-function Dashboard({ me, onOut }: { me: Me; onOut: () => void }) {
-  const { jobs, connected, merge, forget } = useJobs(true);
-  const [playing, setPlaying] = useState<JobSnapshot | null>(null);
-  const [error, setError] = useState<string | null>(null);
-
-  const submit = async (e: FormEvent<HTMLFormElement>) => {
-    e.preventDefault();
-    const formEl = e.currentTarget;
-    const form = new FormData(formEl);
-    try {
-      merge([await api.create(String(form.get('url')), form.get('format') as JobFormat)]);
-      setError(null);
-      formEl.reset();
-    } catch (err) {
-      setError(err instanceof ApiFailure ? err.message : 'The server could not be reached.');
-    }
-  };
-  const act = (promise: Promise<JobSnapshot | void>, id: string) =>
-    promise.then((job) => (job ? merge([job]) : forget(id)), (err: Error) => setError(err.message));
-
+function Dashboard({ me, onOut }: { me: Me; onOut(): void }) {
+  const { t } = useI18n();
+  const { pathname, search } = useLocation();
+  const route = matchRoute(pathname);
+  const main = useRef<HTMLElement>(null);
+  const first = useRef(true);
+  useEffect(() => {
+    // After an in-page navigation, start keyboard and screen reader users at the new page.
+    if (first.current) first.current = false;
+    else main.current?.querySelector<HTMLElement>('h1')?.focus();
+  }, [pathname]);
   return (
-    <main>
-      <header>
-        <h1>vidpipe</h1>
-        <span className={connected ? 'live' : 'offline'}>{connected ? 'live' : 'reconnecting…'}</span>
-        <span className="who">{me.username}</span>
-        <button onClick={() => void api.logout().finally(onOut)}>Log out</button>
-      </header>
-      <form className="submit" onSubmit={submit}>
-        <input name="url" type="url" placeholder="Paste the link of a video page" required aria-label="Video link" />
-        <select name="format" defaultValue="best" aria-label="Format">
-          {JOB_FORMATS.map((f) => (
-            <option key={f} value={f}>{f}</option>
-          ))}
-        </select>
-        <button type="submit">Download</button>
-      </form>
-      {error && <p className="error" role="alert">{error}</p>}
-      {playing?.result && (
-        <section className="now-playing">
-          <h2>{playing.title ?? playing.url}</h2>
-          <Suspense fallback={<div className="player" />}>
-            <Player src={playing.result.playlistUrl} poster={playing.result.posterUrl} />
-          </Suspense>
-        </section>
-      )}
-      <ul className="jobs">
-        {jobs.map((job) => (
-          <li key={job.id} className={`job ${job.state}`} data-testid="job" data-state={job.state}>
-            {job.result?.posterUrl ? <img src={job.result.posterUrl} alt="" /> : <div className="thumb" />}
-            <div className="body">
-              <div className="title">{job.title ?? job.url}</div>
-              <div className="bar" role="progressbar" aria-valuenow={job.progress.percent} aria-valuemin={0} aria-valuemax={100}>
-                <div style={{ width: `${job.progress.percent}%` }} />
-              </div>
-              <div className="status">
-                <b>{job.state}</b> {job.error ? job.error.message : job.message} {describeProgress(job)}
-              </div>
-            </div>
-            <div className="actions">
-              {job.state === 'completed' && <button onClick={() => setPlaying(job)}>Play</button>}
-              {!['completed', 'failed', 'cancelled'].includes(job.state) && <button onClick={() => act(api.cancel(job.id), job.id)}>Cancel</button>}
-              {['failed', 'cancelled'].includes(job.state) && <button onClick={() => act(api.retry(job.id), job.id)}>Retry</button>}
-              <button onClick={() => act(api.remove(job.id), job.id)} aria-label="Delete">✕</button>
-            </div>
-          </li>
-        ))}
-      </ul>
-    </main>
+    <>
+      <Header me={me} route={route} onLogout={() => void api.logout().finally(onOut)} />
+      <main ref={main}>
+        <Suspense fallback={<p className="muted">{t('list.loading')}</p>}>
+          {route.name === 'list' && <ListPage search={search} />}
+          {route.name === 'job' && <JobPage id={route.id} />}
+          {route.name === 'account' && <AccountPage me={me} />}
+          {route.name === 'users' && me.role === 'admin' && <UsersPage me={me} />}
+          {(route.name === 'notFound' || (route.name === 'users' && me.role !== 'admin')) && (
+            <h1 tabIndex={-1}>{t('job.notFound')}</h1>
+          )}
+        </Suspense>
+      </main>
+    </>
   );
-}
-
-function describeProgress(job: JobSnapshot): string {
-  const p = job.progress;
-  if (job.state !== 'downloading' || !p.downloadedBytes) return '';
-  const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
-  const parts = [p.totalBytes ? `${mb(p.downloadedBytes)} of ${mb(p.totalBytes)}` : mb(p.downloadedBytes)];
-  if (p.speedBps) parts.push(`${mb(p.speedBps)}/s`);
-  if (p.etaSeconds !== null && p.etaSeconds !== undefined) parts.push(`${p.etaSeconds} s left`);
-  return `· ${parts.join(' · ')}`;
 }

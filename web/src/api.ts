@@ -1,41 +1,124 @@
-// The REST API as the browser uses it: same origin, the session cookie, JSON errors with a sentence.
-import type { JobFormat, JobSnapshot } from '@server/jobs/job.types';
+// The REST API as the browser uses it: same origin, the session cookie, JSON errors with a code
+// and a sentence. A 401 on any call but login means the session ended elsewhere: listeners hear it.
+import type { JobFormat, JobSnapshot, JobState } from '@server/jobs/job.types';
+import type { User, UserRole } from '@server/users/user.types';
 
 export interface Me {
   id: string;
   username: string;
-  role: 'admin' | 'user';
+  role: UserRole;
+}
+
+export interface JobPage {
+  items: JobSnapshot[];
+  nextCursor: string | null;
+}
+
+export interface CookiesStatus {
+  present: boolean;
+  domains: string[];
+  updatedAt: string | null;
 }
 
 export class ApiFailure extends Error {
   constructor(
     readonly status: number,
+    readonly code: string,
     message: string,
   ) {
     super(message);
   }
 }
 
-async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(path, {
-    method,
-    credentials: 'same-origin',
-    headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
+const sessionEndedListeners = new Set<() => void>();
+export function onSessionEnded(listener: () => void): () => void {
+  sessionEndedListeners.add(listener);
+  return () => sessionEndedListeners.delete(listener);
+}
+
+interface CallOptions {
+  body?: unknown;
+  /** Sent as it is, with this content type (a file). */
+  raw?: { data: BodyInit; type: string };
+  /** A 401 here is an answer, not a session that ended (login, the first "who am I"). */
+  expect401?: boolean;
+}
+
+// A password change ends every session and answers with a fresh cookie: a request answered 401
+// meanwhile (the socket's check, racing the answer) is sent again once the new cookie is set.
+let renewing: Promise<unknown> | null = null;
+let sessionEpoch = 0; // grows when the session cookie is replaced
+
+async function call<T>(method: string, path: string, opts: CallOptions = {}, retried = false): Promise<T> {
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  let body: BodyInit | undefined;
+  if (opts.raw) {
+    headers['Content-Type'] = opts.raw.type;
+    body = opts.raw.data;
+  } else if (opts.body !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    body = JSON.stringify(opts.body);
+  }
+  const sentInEpoch = sessionEpoch;
+  let res: Response;
+  try {
+    res = await fetch(path, { method, credentials: 'same-origin', headers, body });
+  } catch {
+    throw new ApiFailure(0, 'unreachable', '');
+  }
   if (res.status === 204) return undefined as T;
-  const data = await res.json().catch(() => ({}));
-  if (!res.ok) throw new ApiFailure(res.status, (data as { message?: string }).message ?? `The server answered ${res.status}.`);
+  const data = (await res.json().catch(() => ({}))) as { message?: string; code?: string };
+  if (!res.ok) {
+    if (res.status === 401 && !opts.expect401 && !retried && (renewing || sessionEpoch !== sentInEpoch)) {
+      await renewing?.catch(() => undefined);
+      return call<T>(method, path, opts, true);
+    }
+    if (res.status === 401 && !opts.expect401) sessionEndedListeners.forEach((l) => l());
+    throw new ApiFailure(res.status, data.code ?? 'http_error', data.message ?? `The server answered ${res.status}.`);
+  }
   return data as T;
 }
 
+const query = (params: Record<string, string | number | undefined>) => {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== '') q.set(k, String(v));
+  return q.toString();
+};
+
 export const api = {
-  me: () => call<{ user: Me }>('GET', '/api/auth/me').then((r) => r.user),
-  login: (username: string, password: string) => call<{ user: Me }>('POST', '/api/auth/login', { username, password }).then((r) => r.user),
-  logout: () => call<void>('POST', '/api/auth/logout'),
-  jobs: () => call<{ items: JobSnapshot[] }>('GET', '/api/jobs?limit=50').then((r) => r.items),
-  create: (url: string, format: JobFormat) => call<JobSnapshot>('POST', '/api/jobs', { url, format }),
-  cancel: (id: string) => call<JobSnapshot>('POST', `/api/jobs/${id}/cancel`),
-  retry: (id: string) => call<JobSnapshot>('POST', `/api/jobs/${id}/retry`),
-  remove: (id: string) => call<void>('DELETE', `/api/jobs/${id}`),
+  me: () => call<{ user: Me }>('GET', '/api/auth/me', { expect401: true }).then((r) => r.user),
+  /** Who am I, when a 401 means the session just ended (told to onSessionEnded listeners). */
+  stillSignedIn: () => call<{ user: Me }>('GET', '/api/auth/me').then((r) => r.user),
+  login: (username: string, password: string) =>
+    call<{ user: Me }>('POST', '/api/auth/login', { body: { username, password }, expect401: true }).then((r) => r.user),
+  logout: () => call<void>('POST', '/api/auth/logout', { expect401: true }),
+  changePassword: (currentPassword: string, newPassword: string) => {
+    const request = call<{ user: Me }>('POST', '/api/auth/password', { body: { currentPassword, newPassword } });
+    renewing = request;
+    const done = () => {
+      if (renewing === request) renewing = null;
+    };
+    request.then(() => {
+      sessionEpoch++;
+      done();
+    }, done);
+    return request.then((r) => r.user);
+  },
+
+  jobs: (q: { state?: JobState; limit: number; cursor?: string }) => call<JobPage>('GET', `/api/jobs?${query(q)}`),
+  job: (id: string) => call<JobSnapshot>('GET', `/api/jobs/${encodeURIComponent(id)}`),
+  create: (url: string, format: JobFormat) => call<JobSnapshot>('POST', '/api/jobs', { body: { url, format } }),
+  cancel: (id: string) => call<JobSnapshot>('POST', `/api/jobs/${encodeURIComponent(id)}/cancel`),
+  retry: (id: string) => call<JobSnapshot>('POST', `/api/jobs/${encodeURIComponent(id)}/retry`),
+  remove: (id: string) => call<void>('DELETE', `/api/jobs/${encodeURIComponent(id)}`),
+
+  cookies: () => call<CookiesStatus>('GET', '/api/me/cookies'),
+  putCookies: (file: Blob) => call<void>('PUT', '/api/me/cookies', { raw: { data: file, type: 'text/plain' } }),
+  removeCookies: () => call<void>('DELETE', '/api/me/cookies'),
+
+  users: () => call<{ items: User[] }>('GET', '/api/users').then((r) => r.items),
+  createUser: (username: string, password: string, role: UserRole) => call<User>('POST', '/api/users', { body: { username, password, role } }),
+  updateUser: (id: string, patch: { password?: string; role?: UserRole; disabled?: boolean }) =>
+    call<User>('PATCH', `/api/users/${encodeURIComponent(id)}`, { body: patch }),
+  removeUser: (id: string) => call<void>('DELETE', `/api/users/${encodeURIComponent(id)}`),
 };
