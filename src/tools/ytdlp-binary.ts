@@ -7,6 +7,9 @@ import { ytdlpJsRuntimeArgs } from '../pipeline/ytdlp/ytdlp-features';
 import { YtdlpLayout } from './ytdlp-layout';
 
 /** The yt-dlp one job runs, from its first yt-dlp run to its last. */
+/** How long a managed binary that did not answer is passed over before it is tried again. */
+const RETRY_BROKEN_MS = 5 * 60_000;
+
 export interface YtdlpLease {
   path: string;
   version: string | null;
@@ -37,8 +40,8 @@ export class YtdlpBinary {
   readonly layout: YtdlpLayout;
   private readonly probes = new Map<string, Promise<{ version: string | null; extraArgs: string[] }>>();
   private readonly leasesByFolder = new Map<string, number>();
-  /** Set by the worker's manager when a managed binary does not run: fall back to the system's. */
-  private readonly broken = new Set<string>();
+  /** Managed folders whose binary did not run, and when: the system's is used for a while, then it is tried again. */
+  private readonly broken = new Map<string, number>();
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
     this.layout = new YtdlpLayout(config.toolsDir);
@@ -52,11 +55,16 @@ export class YtdlpBinary {
   /** The binary the next lease would get, with its version and flags. */
   async current(): Promise<YtdlpInfo> {
     const folder = this.manageable ? await this.layout.currentFolder() : null;
-    if (folder && !this.broken.has(folder)) {
+    const brokenAt = folder ? this.broken.get(folder) : undefined;
+    if (folder && (brokenAt === undefined || Date.now() - brokenAt > RETRY_BROKEN_MS)) {
       const binary = this.layout.binaryIn(folder);
       const probe = await this.probe(binary);
-      if (probe.version) return { path: binary, managed: true, folder, ...probe };
-      this.broken.add(folder); // a managed install that stopped running: the system's is better than nothing
+      if (probe.version) {
+        this.broken.delete(folder);
+        return { path: binary, managed: true, folder, ...probe };
+      }
+      // Did not run (or was too slow under load): the system's is better than nothing, for now.
+      this.broken.set(folder, Date.now());
     }
     return { path: this.config.ytdlpPath, managed: false, folder: null, ...(await this.probe(this.config.ytdlpPath)) };
   }

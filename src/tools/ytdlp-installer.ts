@@ -24,8 +24,10 @@ export class ToolInstallError extends Error {
 
 export interface InstallOptions {
   python?: string;
-  /** The package index pip uses (PIP_INDEX_URL, else PyPI). */
+  /** The package index pip uses; unset: pip's own settings (pip.conf, PIP_INDEX_URL, else PyPI). */
   indexUrl?: string;
+  /** Aborts the venv or pip step under way (the worker is stopping). */
+  signal?: AbortSignal;
 }
 
 export interface InstallResult {
@@ -47,7 +49,14 @@ export function packageIndexUrl(env: NodeJS.ProcessEnv = process.env): string {
 export async function packageIndexReachable(indexUrl: string, env: NodeJS.ProcessEnv = process.env): Promise<boolean> {
   if (env.HTTPS_PROXY || env.https_proxy || env.HTTP_PROXY || env.http_proxy) return true;
   try {
-    const res = await fetch(`${indexUrl}yt-dlp/`, { signal: AbortSignal.timeout(REACHABLE_TIMEOUT_MS), redirect: 'manual' });
+    // fetch refuses a URL with credentials (a private mirror's user:token@): they go in a header.
+    const url = new URL(`${indexUrl}yt-dlp/`);
+    const headers: Record<string, string> = {};
+    if (url.username || url.password) {
+      headers.authorization = `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}`;
+      url.username = url.password = '';
+    }
+    const res = await fetch(url, { headers, signal: AbortSignal.timeout(REACHABLE_TIMEOUT_MS), redirect: 'manual' });
     await res.arrayBuffer().catch(() => undefined);
     return true;
   } catch {
@@ -75,7 +84,7 @@ export async function installYtdlp(layout: YtdlpLayout, opts: InstallOptions = {
   const folder = layout.newFolder();
   await fs.mkdir(layout.versions, { recursive: true });
   try {
-    await step(`${python} -m venv`, python, ['-m', 'venv', folder], VENV_TIMEOUT_MS, 'python3 has no working venv module (Debian: apt-get install python3-venv)');
+    await step(`${python} -m venv`, python, ['-m', 'venv', folder], VENV_TIMEOUT_MS, 'python3 has no working venv module (Debian: apt-get install python3-venv)', undefined, opts.signal);
     const pipEnv = opts.indexUrl ? { PIP_INDEX_URL: opts.indexUrl } : undefined;
     await step(
       'pip install',
@@ -85,6 +94,7 @@ export async function installYtdlp(layout: YtdlpLayout, opts: InstallOptions = {
       PIP_TIMEOUT_MS,
       'pip could not install yt-dlp from the package index',
       pipEnv,
+      opts.signal,
     );
     const version = await ytdlpVersionOf(layout.binaryIn(folder));
     const current = await layout.currentFolder();
@@ -101,13 +111,23 @@ export async function installYtdlp(layout: YtdlpLayout, opts: InstallOptions = {
   }
 }
 
-async function step(what: string, command: string, args: string[], timeoutMs: number, sentence: string, env?: Record<string, string>): Promise<void> {
+async function step(
+  what: string,
+  command: string,
+  args: string[],
+  timeoutMs: number,
+  sentence: string,
+  env?: Record<string, string>,
+  stop?: AbortSignal,
+): Promise<void> {
   let run: ToolRun;
+  const signal = stop ? AbortSignal.any([AbortSignal.timeout(timeoutMs), stop]) : AbortSignal.timeout(timeoutMs);
   try {
-    run = await runTool(command, args, { signal: AbortSignal.timeout(timeoutMs), env: { PYTHONDONTWRITEBYTECODE: '1', ...env } });
+    run = await runTool(command, args, { signal, env: { PYTHONDONTWRITEBYTECODE: '1', ...env } });
   } catch (err) {
     throw new ToolInstallError(sentence, `${what}: ${(err as Error).message}`);
   }
+  if (run.aborted && stop?.aborted) throw new ToolInstallError(`${sentence} (stopped: the worker is shutting down)`, run.stderrTail);
   if (run.aborted) throw new ToolInstallError(`${sentence} (gave up after ${Math.round(timeoutMs / 1000)} s)`, run.stderrTail);
   if (run.exitCode !== 0) throw new ToolInstallError(sentence, `${what} exited with ${run.exitCode}:\n${run.stderrTail}`);
 }
@@ -121,7 +141,8 @@ export async function removeUnusedVersions(layout: YtdlpLayout, usedHere: Readon
   const names = await fs.readdir(layout.versions).catch(() => [] as string[]);
   const removed: string[] = [];
   for (const name of names) {
-    const folder = path.join(layout.versions, name);
+    // Real paths, as current and the leases hold them: TOOLS_DIR may lie behind a symlink.
+    const folder = await fs.realpath(path.join(layout.versions, name)).catch(() => path.join(layout.versions, name));
     if (folder === current || usedHere.has(folder)) continue;
     const users = await fs.readdir(layout.inUseDir(folder)).catch(() => [] as string[]);
     if (users.some((pid) => Number(pid) !== process.pid && isAlive(Number(pid)))) continue;

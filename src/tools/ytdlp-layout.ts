@@ -95,18 +95,36 @@ export function isAlive(pid: number): boolean {
  */
 export async function takeInstallLock(layout: YtdlpLayout): Promise<(() => Promise<void>) | null> {
   await fs.mkdir(layout.root, { recursive: true });
+  const pidFile = path.join(layout.lock, 'pid');
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       await fs.mkdir(layout.lock);
-      await fs.writeFile(path.join(layout.lock, 'pid'), String(process.pid));
-      return () => fs.rm(layout.lock, { recursive: true, force: true });
+      await fs.writeFile(pidFile, String(process.pid));
+      // Only our own lock is removed: a process that took over a lock it thought stale keeps its own.
+      return async () => {
+        if ((await fs.readFile(pidFile, 'utf8').catch(() => '')) === String(process.pid)) await fs.rm(layout.lock, { recursive: true, force: true });
+      };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const owner = Number(await fs.readFile(path.join(layout.lock, 'pid'), 'utf8').catch(() => '0'));
+      const owner = Number(await fs.readFile(pidFile, 'utf8').catch(() => '0'));
       const age = Date.now() - (await fs.stat(layout.lock).then((s) => s.mtimeMs).catch(() => Date.now()));
-      // A lock whose owner died (or that never got its pid written a minute ago) is stale.
-      if ((owner > 0 && isAlive(owner)) || (owner === 0 && age < 60_000)) return null;
-      await fs.rm(layout.lock, { recursive: true, force: true });
+      // Stale: its owner died, or it is this very pid (a container's worker is pid 1 on every
+      // start, and this process's own installs never overlap), or it never got a pid in a minute.
+      const ownerLives = owner > 0 && owner !== process.pid && isAlive(owner);
+      if (ownerLives || (owner === 0 && age < 60_000)) return null;
+      // Moved aside in one rename: of two processes taking over together, only one succeeds.
+      const aside = `${layout.lock}.stale.${process.pid}.${Math.random().toString(36).slice(2)}`;
+      try {
+        await fs.rename(layout.lock, aside);
+      } catch {
+        return null;
+      }
+      // Another process took it over between our read and the rename: give its live lock back.
+      if (Number(await fs.readFile(path.join(aside, 'pid'), 'utf8').catch(() => '0')) !== owner) {
+        await fs.rename(aside, layout.lock).catch(() => undefined);
+        return null;
+      }
+      await fs.rm(aside, { recursive: true, force: true });
     }
   }
   return null;

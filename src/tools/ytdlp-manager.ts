@@ -29,6 +29,8 @@ export class YtdlpManager implements OnApplicationBootstrap, OnApplicationShutdo
   private subscriber: Redis | null = null;
   private running: Promise<void> | null = null;
   private stopped = false;
+  /** Stops a venv or pip step under way when the worker stops (its lock is released on the way out). */
+  private readonly stopping = new AbortController();
 
   constructor(
     private readonly binary: YtdlpBinary,
@@ -53,6 +55,8 @@ export class YtdlpManager implements OnApplicationBootstrap, OnApplicationShutdo
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
     for (const t of this.timers) clearInterval(t);
+    this.stopping.abort();
+    await this.running;
     await this.redis.client.del(toolsKeys.ytdlpWorker(this.workerId)).catch(() => undefined);
   }
 
@@ -79,7 +83,14 @@ export class YtdlpManager implements OnApplicationBootstrap, OnApplicationShutdo
     if (reason === 'start' && !before.managed && Date.now() - failedAt < REMEMBER_FAILURE_MS) {
       return this.fellBack(before.version, `${state.lastFailure ?? 'the last install failed'}, ${minutesAgo(failedAt)}`);
     }
+    // A restart does not rebuild a venv that was made or checked within the day: the timer will.
+    const checkedAt = state.lastSuccessAt ? Date.parse(state.lastSuccessAt) : 0;
+    if (reason === 'start' && before.managed && Date.now() - checkedAt < DAY_MS) {
+      return void this.logger.log(`yt-dlp: using the managed ${before.version} (checked for updates ${minutesAgo(checkedAt)})`);
+    }
     const indexUrl = packageIndexUrl();
+    // pip gets an index only when the operator named one: otherwise its own settings (pip.conf) apply.
+    const pipIndexUrl = process.env.PIP_INDEX_URL ? indexUrl : undefined;
     let failure: string | null = null;
     let detail = '';
     let done = '';
@@ -88,7 +99,7 @@ export class YtdlpManager implements OnApplicationBootstrap, OnApplicationShutdo
       const unlock = await takeInstallLock(layout);
       if (!unlock) return void this.logger.log('yt-dlp: another process sharing TOOLS_DIR is installing it; using what is there');
       try {
-        const result = await installYtdlp(layout, { indexUrl });
+        const result = await installYtdlp(layout, { indexUrl: pipIndexUrl, signal: this.stopping.signal });
         await writeInstallState(layout, { ...state, lastAttemptAt: new Date().toISOString(), lastSuccessAt: new Date().toISOString() });
         if (!before.managed) done = `yt-dlp: installed ${result.version} into ${result.folder} (managed; it updates ${this.config.ytdlpAutoUpdate ? 'once a day' : 'when an admin asks'})`;
         else if (result.switched) done = `yt-dlp: updated ${before.version} → ${result.version}; running jobs finish with the one they started with`;
@@ -102,7 +113,8 @@ export class YtdlpManager implements OnApplicationBootstrap, OnApplicationShutdo
       }
     }
     if (done) this.logger.log(done); // after the clean-up, so the line means the switch is complete
-    if (failure === null) return;
+    // Stopped mid-install: not a failure to remember, the next start simply tries again.
+    if (failure === null || this.stopping.signal.aborted) return;
     const now = new Date().toISOString();
     await writeInstallState(layout, { ...state, lastAttemptAt: now, lastFailureAt: now, lastFailure: failure }).catch(() => undefined);
     const why = detail ? `${failure}: ${detail}` : failure;

@@ -1,4 +1,5 @@
 import fs from 'node:fs/promises';
+import path from 'node:path';
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../../config/config';
 import { CookiesService } from '../../cookies/cookies.service';
@@ -30,12 +31,19 @@ export class YtdlpClient {
     const lease = await this.binary.lease();
     let egress: EgressProxy | null = null;
     let cookiesFile: string | null = null;
+    // Every step runs whatever the one before it did: the lease is always let go.
     const close = async (): Promise<void> => {
-      if (cookiesFile) await fs.rm(cookiesFile, { force: true });
-      cookiesFile = null;
-      await egress?.close();
-      egress = null;
-      lease.release();
+      try {
+        if (cookiesFile) await fs.rm(path.dirname(cookiesFile), { recursive: true, force: true });
+        cookiesFile = null;
+      } finally {
+        try {
+          await egress?.close();
+          egress = null;
+        } finally {
+          lease.release();
+        }
+      }
     };
     try {
       // Unless private URLs are allowed, a redirect or a second DNS answer that leads to a
@@ -43,7 +51,11 @@ export class YtdlpClient {
       if (!this.config.allowPrivateUrls) {
         egress = await EgressProxy.start({ allowPrivate: false, allowAddresses: this.config.allowedPrivateAddresses });
       }
-      cookiesFile = await this.cookies.writeJobCookiesFile(job.ownerId, job.workDir);
+      // In a folder only the server's user may enter: yt-dlp writes the jar back on exit, with its umask.
+      const privateDir = path.join(job.workDir, 'private');
+      await fs.mkdir(privateDir, { mode: 0o700 });
+      cookiesFile = await this.cookies.writeJobCookiesFile(job.ownerId, privateDir);
+      if (!cookiesFile) await fs.rmdir(privateDir);
     } catch (err) {
       await close();
       throw err;
