@@ -32,7 +32,8 @@ RUN set -e; v=/opt/vidpipe/tools/yt-dlp/versions/image-${YTDLP_VERSION}; \
     ln -s "versions/image-${YTDLP_VERSION}" /opt/vidpipe/tools/yt-dlp/current; \
     chown -R node:node /opt/vidpipe/tools
 WORKDIR /app
-ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000 DATA_DIR=/data YTDLP_AUTO_UPDATE=true
+# JSON logs by default here: one object per line for a log collector (LOG_FORMAT=text for people).
+ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000 DATA_DIR=/data YTDLP_AUTO_UPDATE=true LOG_FORMAT=json
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/web/dist ./web/dist
@@ -41,4 +42,7 @@ RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME /data
 EXPOSE 3000
+# Every role: an api answers GET /api/health/ready; a worker (no HTTP) has its heartbeat in Redis.
+HEALTHCHECK --interval=30s --timeout=10s --start-period=20s --retries=3 CMD ["node", "dist/healthcheck.js"]
+# Run it with an init as PID 1 (compose: `init: true`; `docker run --init`): tools' children get reaped.
 CMD ["node", "dist/main.js"]

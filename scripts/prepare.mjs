@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-const say = (msg) => process.stdout.write(`[vidpipe] ${msg}\n`);
+export const say = (msg) => process.stdout.write(`[vidpipe] ${msg}\n`);
 
 function fail(msg) {
   process.stderr.write(`[vidpipe] ${msg}\n`);

@@ -3,13 +3,18 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ensureBuilt, ensureInstalled, ensureTools, ensureWebBuilt, root, serverTools } from './prepare.mjs';
+import { ensureBuilt, ensureInstalled, ensureTools, ensureWebBuilt, root, say, serverTools } from './prepare.mjs';
 
 // Chromium drives the web client's end-to-end test.
 ensureTools([...serverTools, { command: 'chromium', pkg: 'chromium' }]);
 ensureInstalled();
 ensureBuilt();
 ensureWebBuilt();
+
+// jest only transpiles: the tests, specs and benchmarks are type-checked against the code first.
+say('type-checking the tests…');
+const typecheck = spawnSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.test.json'], { stdio: 'inherit', cwd: root });
+if (typecheck.status !== 0) process.exit(typecheck.status ?? 1);
 
 const report = path.join(root, '.test-tmp', 'jest-results.json');
 fs.mkdirSync(path.dirname(report), { recursive: true });

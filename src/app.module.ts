@@ -13,6 +13,8 @@ import { APP_CONFIG, AppConfig } from './config/config';
 import { JobEventsController } from './events/job-events.controller';
 import { JobEventsRelay } from './events/job-events.relay';
 import { JobsGateway } from './events/jobs.gateway';
+import { ShutdownNotice } from './events/shutdown-notice.gateway';
+import { RetentionSweeper } from './disk/retention.sweeper';
 import { HealthController } from './health/health.controller';
 import { ErrorFilter } from './http/error.filter';
 import { CookiesController } from './cookies/cookies.controller';
@@ -21,11 +23,22 @@ import { JobStore } from './jobs/job.store';
 import { JobsController } from './jobs/jobs.controller';
 import { JobsService } from './jobs/jobs.service';
 import { MediaController } from './media/media.controller';
+import { JobFileController } from './media/job-file.controller';
+import { WebhookDeliveryProcessor } from './webhooks/webhook-delivery.processor';
+import { WebhookDispatcher } from './webhooks/webhook-dispatcher';
+import { WebhookStore } from './webhooks/webhook.store';
+import { WebhooksController } from './webhooks/webhooks.controller';
 import { CancelRegistry } from './pipeline/cancel-registry';
+import { DiskSpace } from './disk/disk-space';
+import { ToolsGuard } from './pipeline/process/tools-guard';
 import { DownloadProcessor } from './pipeline/download.processor';
 import { FfmpegRunner } from './pipeline/ffmpeg/ffmpeg.runner';
-import { QUEUE_NAMES } from './pipeline/pipeline';
+import { ALL_QUEUE_NAMES } from './queue-names';
 import { PipelineQueues } from './pipeline/pipeline-queues';
+import { WaitingJobs } from './pipeline/waiting-jobs';
+import { SubscriptionCheckProcessor } from './subscriptions/subscription-check.processor';
+import { SubscriptionsController } from './subscriptions/subscriptions.controller';
+import { SubscriptionsService } from './subscriptions/subscriptions.service';
 import { TranscodeProcessor } from './pipeline/transcode.processor';
 import { YtdlpClient } from './pipeline/ytdlp/ytdlp.client';
 import { RedisModule } from './redis/redis.module';
@@ -33,16 +46,27 @@ import { redisOptionsFor } from './redis/redis-options';
 import { YtdlpAdminController } from './tools/ytdlp-admin.controller';
 import { YtdlpBinary } from './tools/ytdlp-binary';
 import { YtdlpManager } from './tools/ytdlp-manager';
+import { Metrics } from './metrics/metrics.service';
+import { QueueErrors } from './ops/queue-errors';
+import { MetricsController } from './metrics/metrics.controller';
+import { MetricsExporter } from './metrics/metrics.exporter';
+import { RunningStages } from './workers/running-stages';
+import { WorkerHeartbeat } from './workers/worker-heartbeat';
+import { WorkersController } from './workers/workers.controller';
 
 /** HTTP, socket.io and SSE: what `ROLE=api` runs. */
 @Module({
   imports: [TerminusModule, AuthModule, AdminModule],
-  controllers: [AuthController, UsersController, JobsController, JobEventsController, MediaController, HealthController, CookiesController, YtdlpAdminController],
+  controllers: [AuthController, UsersController, JobsController, JobEventsController, MediaController, JobFileController, HealthController, CookiesController, YtdlpAdminController, MetricsController, WorkersController, WebhooksController, SubscriptionsController],
   providers: [
     JobsService,
+    SubscriptionsService,
     LoginLimiter,
     JobEventsRelay,
     JobsGateway,
+    ShutdownNotice,
+    RetentionSweeper,
+    MetricsExporter,
     { provide: APP_GUARD, useClass: AuthGuard },
     { provide: APP_FILTER, useClass: ErrorFilter },
   ],
@@ -51,7 +75,7 @@ export class ApiModule {}
 
 /** The BullMQ processors that run yt-dlp and ffmpeg: what `ROLE=worker` runs. */
 @Module({
-  providers: [CancelRegistry, FfmpegRunner, YtdlpClient, DownloadProcessor, TranscodeProcessor, YtdlpManager],
+  providers: [CancelRegistry, FfmpegRunner, YtdlpClient, DownloadProcessor, TranscodeProcessor, YtdlpManager, RunningStages, WorkerHeartbeat, WebhookDeliveryProcessor, SubscriptionCheckProcessor],
 })
 export class WorkerModule {}
 
@@ -65,14 +89,18 @@ export class AppModule {
       imports: [
         redis,
         BullModule.forRoot({ connection: redisOptionsFor(redisUrl) as ConnectionOptions, prefix: 'vp:bull' }),
-        BullModule.registerQueue(...QUEUE_NAMES.map((name) => ({ name }))),
+        BullModule.registerQueue(...ALL_QUEUE_NAMES.map((name) => ({ name }))),
         ...(config.runsApi ? [ApiModule] : []),
         ...(config.runsWorker ? [WorkerModule] : []),
       ],
+      // WaitingJobs here: whichever process writes a job's end starts the owner's waiting children.
       // YtdlpBinary here: one per process, so health and jobs see the same leases.
       // CookiesService here: the api serves /api/me/cookies, workers hand the file to yt-dlp.
-      providers: [{ provide: APP_CONFIG, useValue: config }, JobStore, PipelineQueues, CookiesService, YtdlpBinary],
-      exports: [APP_CONFIG, JobStore, BullModule, PipelineQueues, CookiesService, YtdlpBinary],
+      // Metrics here: workers and the api both add to the cluster's metrics (stage durations, webhook deliveries).
+      // ToolsGuard here: every tool any role starts dies with its process (and a dead one's are swept at start).
+      // WebhookDispatcher here: a job ends in a worker (completed, failed) or in the api (cancelled).
+      providers: [{ provide: APP_CONFIG, useValue: config }, WebhookStore, WebhookDispatcher, JobStore, PipelineQueues, WaitingJobs, CookiesService, YtdlpBinary, Metrics, ToolsGuard, DiskSpace, QueueErrors],
+      exports: [APP_CONFIG, WebhookStore, JobStore, BullModule, PipelineQueues, WaitingJobs, CookiesService, YtdlpBinary, Metrics, ToolsGuard, DiskSpace],
     };
   }
 }

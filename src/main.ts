@@ -10,6 +10,7 @@ import { AppModule } from './app.module';
 import { UsersService } from './users/users.service';
 import { AppConfig, ConfigError, parseConfig } from './config/config';
 import { VidpipeLogger } from './logger';
+import { requestLog } from './ops/request-log';
 import { ensurePrivateRedis, PrivateRedis } from './redis/private-redis';
 
 const logger = new Logger('vidpipe');
@@ -23,6 +24,9 @@ async function main(): Promise<void> {
     process.stderr.write(`${err.message}\n`);
     process.exit(2);
   }
+  // Before the first line: every line, Nest's and ours, in the format asked for.
+  const appLogger = new VidpipeLogger('vidpipe', { logLevels: ['log', 'error', 'warn'], format: config.logFormat, role: config.role });
+  Logger.overrideLogger(appLogger);
   for (const dir of [config.dataDir, config.mediaDir, config.workDir]) fs.mkdirSync(dir, { recursive: true });
 
   let privateRedis: PrivateRedis | null = null;
@@ -34,7 +38,7 @@ async function main(): Promise<void> {
 
   let app: { close(): Promise<void> };
   try {
-    app = await boot(config, redisUrl);
+    app = await boot(config, redisUrl, appLogger);
   } catch (err) {
     await privateRedis?.stop().catch(() => undefined); // do not leave a Redis behind a failed start
     throw err;
@@ -55,13 +59,13 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void stop('SIGINT'));
 }
 
-async function boot(config: AppConfig, redisUrl: string): Promise<{ close(): Promise<void> }> {
+async function boot(config: AppConfig, redisUrl: string, nestLogger: VidpipeLogger): Promise<{ close(): Promise<void> }> {
   const module = AppModule.forRole(config, redisUrl);
-  const nestLogger = new VidpipeLogger('vidpipe', { logLevels: ['log', 'error', 'warn'] });
   let app: { close(): Promise<void> };
   if (config.runsApi) {
     const http = await NestFactory.create<NestExpressApplication>(module, { logger: nestLogger });
     http.disable('x-powered-by');
+    http.use(requestLog(nestLogger.json)); // first: the job's log context for the whole request
     http.set('trust proxy', config.trustProxy);
     if (config.trustProxy === true) {
       logger.warn('TRUST_PROXY=true believes any X-Forwarded-For a client sends; name your proxy (an address, subnet or loopback) instead');

@@ -313,7 +313,7 @@ it('pre-fills the form from /?url= (a bookmarklet) and from a share sheet’s te
   expect(await page.getByLabel('Video link').inputValue()).toBe(link);
   await page.goto(`/?title=Clip&text=${encodeURIComponent(`Watch this ${server.url('/clip.mp4')} now`)}`);
   expect(await page.getByLabel('Video link').inputValue()).toBe(server.url('/clip.mp4'));
-  const manifest = await (await fetch(`${app.baseUrl}/manifest.webmanifest`)).json();
+  const manifest = (await (await fetch(`${app.baseUrl}/manifest.webmanifest`)).json()) as { share_target: unknown };
   expect(manifest.share_target).toEqual({ action: '/', method: 'GET', params: { title: 'title', text: 'text', url: 'url' } });
 });
 

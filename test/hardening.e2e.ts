@@ -270,7 +270,7 @@ describe('Bull Board at /admin/queues', () => {
     expect(await page.text()).toContain('vidpipe queues');
     const queues = await admin.get('/admin/queues/api/queues');
     expect(queues.status).toBe(200);
-    expect(queues.body.queues.map((q: { name: string }) => q.name).sort()).toEqual(['download', 'transcode']);
+    expect(queues.body.queues.map((q: { name: string }) => q.name).sort()).toEqual(['download', 'retention', 'subscriptions', 'transcode', 'webhooks']);
   });
 });
 

@@ -2,7 +2,7 @@
 // slow worker from overwriting a cancel, the one "job ended" event, the quota reservations.
 import Redis from 'ioredis';
 import { channels } from '../src/jobs/job-keys';
-import { toCancelled, toCompleted, toFailed, toRetried } from '../src/jobs/job-lifecycle';
+import { toCancelled, toCollection, toCompleted, toFailed, toRetried } from '../src/jobs/job-lifecycle';
 import { JobRecords } from '../src/jobs/job-records';
 import type { JobSnapshot } from '../src/jobs/job.types';
 import { RedisHandle, startRedis } from './support/redis';
@@ -107,5 +107,58 @@ describe('quotas', () => {
     await records.remove(job);
     expect(await records.mediaBytesOf(job.ownerId)).toBe(before);
     expect(await records.get(job.id)).toBeNull();
+  });
+});
+
+describe('collections', () => {
+  const entries = (n: number) => Array.from({ length: n }, (_, i) => ({ url: `https://video.example/e${i + 1}`, title: `Entry ${i + 1}` }));
+  const collect = async (owner: string, n: number, maxActive: number) => {
+    const job = await records.create({ ownerId: owner, url: 'https://video.example/list', format: '720p', options: { playlist: true, maxActive } });
+    const collection = (await records.write(toCollection(job, { title: 'List', thumbnailUrl: null }, n), 'attempt'))!;
+    const children = await records.createChildren(collection, entries(n), maxActive);
+    return { collection, children };
+  };
+  const finish = (child: JobSnapshot) =>
+    records.write(toCompleted(downloading(child), { playlistUrl: `/media/${child.id}/master.m3u8`, posterUrl: null, renditions: [], sizeBytes: 1, durationSec: 1, videoCopied: true }, 'Ready', new Date()), 'attempt');
+
+  it('gives back the collection’s own place, and starts children only as places free up, oldest first', async () => {
+    const owner = 'owner-waiting';
+    const { children } = await collect(owner, 3, 2);
+    expect(await client.smembers(`vp:jobs:active:${owner}`)).toEqual([]);
+    expect(children.map((c) => [c.format, c.ownerId, c.state])).toEqual(Array(3).fill(['720p', owner, 'queued']));
+    const first = await records.releaseWaiting(owner);
+    expect(first.map((c) => c.id)).toEqual(children.slice(0, 2).map((c) => c.id));
+    expect(await records.releaseWaiting(owner)).toEqual([]); // two active: the third waits
+    await finish(first[0]);
+    expect((await records.releaseWaiting(owner)).map((c) => c.id)).toEqual([children[2].id]);
+  });
+
+  it('follows its children from any number of writers at once, and ends once', async () => {
+    const { collection, children } = await collect('owner-race', 6, 0);
+    // A second process's store, on its own connection: the workers of a cluster.
+    const other = new JobRecords(new Redis(redis.url));
+    const endedElsewhere: JobSnapshot[] = [];
+    other.onJobEnded((job) => endedElsewhere.push(job));
+    await Promise.all(children.map((child, i) => (i % 2 ? other : records).write(downloading(child), 'attempt')));
+    await Promise.all(children.map((child, i) => (i % 2 ? records : other).write(toCompleted(downloading(child), { playlistUrl: '/m', posterUrl: null, renditions: [], sizeBytes: 1, durationSec: 1, videoCopied: true }, 'Ready', new Date()), 'attempt')));
+    const done = await records.get(collection.id);
+    expect(done).toMatchObject({ state: 'completed', children: { total: 6, completed: 6, running: 0, queued: 0 }, progress: { percent: 100 } });
+    const collectionEnds = [...ended, ...endedElsewhere].filter((j) => j.id === collection.id);
+    expect(collectionEnds).toHaveLength(1);
+    await (other as unknown as { redis: Redis }).redis.quit();
+  });
+
+  it('makes no child for a collection cancelled meanwhile, and recounts the ones it stopped without a second end', async () => {
+    const owner = 'owner-cancel';
+    const job = await records.create({ ownerId: owner, url: 'https://video.example/list', format: 'best' });
+    const collection = (await records.write(toCollection(job, { title: null, thumbnailUrl: null }, 2), 'attempt'))!;
+    const [child] = await records.createChildren(collection, entries(1), 0);
+    await records.transition(collection.id, 'active', (c) => toCancelled(c, new Date()));
+    await records.createChildren(collection, entries(2), 0); // the listing again: the second entry is refused
+    await records.transition(child.id, 'active', (c) => toCancelled(c, new Date()));
+    const recounted = await records.recount(collection.id);
+    expect(recounted).toMatchObject({ state: 'cancelled', children: { total: 1, cancelled: 1 } });
+    expect(ended.filter((j) => j.id === collection.id)).toHaveLength(1);
+    expect((await records.list({ ownerId: null, parentId: collection.id, limit: 10 })).items.map((c) => c.id)).toEqual([child.id]);
   });
 });

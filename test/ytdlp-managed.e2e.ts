@@ -62,11 +62,13 @@ describe('with YTDLP_PATH unset and the package index out of reach', () => {
       expect(health.body.details.ytdlp.ageDays).toBeGreaterThan(1000);
       expect(health.body.details.ytdlp.message).toMatch(/install a current yt-dlp .*YTDLP_PATH/);
 
+      // The worker may manage its own and only fell back: an admin can make it try again now.
       const { admin, user } = await adminAndUser(app.baseUrl);
-      const refused = await admin.post('/api/admin/ytdlp/update');
-      expect(refused.status).toBe(409);
-      expect(refused.body.code).toBe('ytdlp_not_managed');
-      expect(refused.body.message).toMatch(/no managed yt-dlp to update/);
+      const again = await admin.post('/api/admin/ytdlp/update');
+      expect(again.status).toBe(202);
+      expect(again.body).toEqual({ workers: 1 });
+      // A second "using the system's" line: it went to the index again and found it still out of reach.
+      await waitForLog(app, /yt-dlp: using the system's 2023\.03\.04 \(the Python package index is not reachable;[\s\S]*yt-dlp: using the system's 2023\.03\.04 \(the Python package index is not reachable;/, 10_000);
       expect((await user.post('/api/admin/ytdlp/update')).status).toBe(403);
       expect((await api(app.baseUrl, '').post('/api/admin/ytdlp/update')).status).toBe(401);
       await app.stop();
@@ -74,6 +76,14 @@ describe('with YTDLP_PATH unset and the package index out of reach', () => {
       // A second start within the hour remembers the failure instead of trying again.
       app = await startApp({ redisUrl: redis.url, dataDir, env: UNREACHABLE_INDEX });
       await waitForLog(app, /yt-dlp: using the system's 2023\.03\.04 \(the Python package index is not reachable, \d+ minutes? ago/, 10_000);
+      await app.stop();
+
+      // With YTDLP_PATH set no worker manages one: nothing to update, said in a sentence.
+      app = await startApp({ redisUrl: redis.url, env: { YTDLP_PATH: 'yt-dlp' } });
+      const refused = await api(app.baseUrl, (await login(app.baseUrl)).token).post('/api/admin/ytdlp/update');
+      expect(refused.status).toBe(409);
+      expect(refused.body.code).toBe('ytdlp_not_managed');
+      expect(refused.body.message).toMatch(/no managed yt-dlp to update.*YTDLP_PATH is set/);
     } finally {
       await app?.stop();
       await removeDir(dataDir);

@@ -6,7 +6,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { AuthModule } from '../auth/auth.module';
 import { authorizeRequest } from '../auth/authorize';
 import { SessionService } from '../auth/session.service';
-import { QUEUE_NAMES } from '../pipeline/pipeline';
+import { ALL_QUEUE_NAMES } from '../queue-names';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { ApiError } from '../http/api-error';
 
@@ -35,7 +35,7 @@ function adminOnly(sessions: SessionService, corsOrigins: readonly string[]) {
       }),
     }),
     BullBoardModule.forFeature(
-      ...QUEUE_NAMES.map((name) => ({ name, adapter: BullMQAdapter })),
+      ...ALL_QUEUE_NAMES.map((name) => ({ name, adapter: BullMQAdapter })),
     ),
   ],
 })

@@ -41,6 +41,10 @@ const envSchema = z.object({
   MAX_DOWNLOAD_BYTES: positiveInt.optional(),
   HLS_SEGMENT_SECONDS: positiveInt.max(60).default(4),
   PROGRESS_INTERVAL_MS: z.coerce.number().int().min(0).max(10000).default(250),
+  // yt-dlp's --sub-langs: `all`, `en,zh.*`, `all,-live_chat`; `none` keeps no subtitles.
+  SUBTITLE_LANGS: z.string().max(200).regex(/^[^\s,]+(,[^\s,]+)*$/, 'must be all, none or a comma-separated list of languages').default('all'),
+  // First retry of a failed webhook delivery after this long, then 2×, 4×, 8× (5 tries in all).
+  WEBHOOK_RETRY_BASE_MS: positiveInt.max(3_600_000).default(10_000),
   MAX_DURATION_SECONDS: positiveInt.optional(),
   TRUST_PROXY: z
     .string()
@@ -58,6 +62,18 @@ const envSchema = z.object({
   USER_MAX_ACTIVE_JOBS: positiveInt.default(10),
   USER_MAX_JOBS_PER_MINUTE: positiveInt.default(30),
   USER_MAX_MEDIA_BYTES: positiveInt.optional(),
+  // Collections and subscriptions (src/subscriptions): entries taken per playlist or check; the shortest interval.
+  MAX_PLAYLIST_ITEMS: positiveInt.max(5000).default(200),
+  SUBSCRIPTION_MIN_INTERVAL_MINUTES: positiveInt.default(15),
+  // Operations (src/metrics, src/ops): `json` writes one JSON object per line (the Docker image's default).
+  LOG_FORMAT: z.enum(['text', 'json'], { message: 'must be text or json' }).default('text'),
+  // Unset: GET /metrics answers anyone who reaches the api's address.
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  // Faults (src/pipeline/process, src/disk): a silent tool is killed; a nearly full disk refuses work.
+  STALL_TIMEOUT_SECONDS: positiveInt.default(120),
+  MIN_FREE_DISK_BYTES: z.coerce.number().int('must be a whole number').min(0, 'must be 0 or more').default(1024 ** 3),
+  // Unset: keep forever. Days may be fractional (0.5 = 12 hours).
+  RETENTION_DAYS: z.coerce.number().positive('must be above 0').optional(),
 });
 
 /** Every environment variable the app reads (tests clear them so a developer's shell cannot leak in). */
@@ -101,6 +117,10 @@ export interface AppConfig {
   hlsSegmentSeconds: number;
   /** Least time between two progress events of one job (state changes are never held back). */
   progressIntervalMs: number;
+  /** yt-dlp's `--sub-langs` for every download; null (SUBTITLE_LANGS=none): no subtitles. */
+  subtitleLangs: string | null;
+  /** Delay before the first retry of a webhook delivery; each next one doubles. */
+  webhookRetryBaseMs: number;
   maxDurationSeconds: number | null;
   /** Express's `trust proxy` setting: whom to believe for the client address and https. */
   trustProxy: boolean | number | string;
@@ -112,6 +132,20 @@ export interface AppConfig {
   userMaxActiveJobs: number;
   userMaxJobsPerMinute: number;
   userMaxMediaBytes: number | null;
+  /** A collection takes at most this many entries of a playlist (a subscription check as many new ones). */
+  maxPlaylistItems: number;
+  /** The shortest interval a subscription may be checked at. */
+  subscriptionMinIntervalMinutes: number;
+  /** `text`: readable lines (Nest's format); `json`: one pino JSON object per line. */
+  logFormat: 'text' | 'json';
+  /** Bearer token GET /metrics requires; null: open to whoever reaches the api. */
+  metricsToken: string | null;
+  /** A tool of a job that prints nothing this long is killed and the job fails `stalled`. */
+  stallTimeoutMs: number;
+  /** Below this much free space no job is accepted and running ones fail `disk_full`; 0: no floor. */
+  minFreeDiskBytes: number;
+  /** Finished jobs older than this are removed with their media; null: kept forever. */
+  retentionMs: number | null;
 }
 
 export class ConfigError extends Error {}
@@ -156,6 +190,8 @@ export function parseConfig(env: NodeJS.ProcessEnv): AppConfig {
     maxDownloadBytes: e.MAX_DOWNLOAD_BYTES ?? null,
     hlsSegmentSeconds: e.HLS_SEGMENT_SECONDS,
     progressIntervalMs: e.PROGRESS_INTERVAL_MS,
+    subtitleLangs: e.SUBTITLE_LANGS === 'none' ? null : e.SUBTITLE_LANGS,
+    webhookRetryBaseMs: e.WEBHOOK_RETRY_BASE_MS,
     maxDurationSeconds: e.MAX_DURATION_SECONDS ?? null,
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
     corsOrigins: e.CORS_ORIGIN ? e.CORS_ORIGIN.split(',').map((o) => new URL(o.trim()).origin) : [],
@@ -164,6 +200,13 @@ export function parseConfig(env: NodeJS.ProcessEnv): AppConfig {
     userMaxActiveJobs: e.USER_MAX_ACTIVE_JOBS,
     userMaxJobsPerMinute: e.USER_MAX_JOBS_PER_MINUTE,
     userMaxMediaBytes: e.USER_MAX_MEDIA_BYTES ?? null,
+    maxPlaylistItems: e.MAX_PLAYLIST_ITEMS,
+    subscriptionMinIntervalMinutes: e.SUBSCRIPTION_MIN_INTERVAL_MINUTES,
+    logFormat: e.LOG_FORMAT,
+    metricsToken: e.METRICS_TOKEN ?? null,
+    stallTimeoutMs: e.STALL_TIMEOUT_SECONDS * 1000,
+    minFreeDiskBytes: e.MIN_FREE_DISK_BYTES,
+    retentionMs: e.RETENTION_DAYS === undefined ? null : Math.round(e.RETENTION_DAYS * 86_400_000),
   };
 }
 

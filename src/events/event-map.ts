@@ -10,6 +10,14 @@ export interface ServerToClientEvents {
   job: (snapshot: JobSnapshot) => void;
   /** The job was deleted (by its owner, an admin, or with its account), to the same rooms. */
   jobRemoved: (payload: { id: string }) => void;
+  /** This api process is stopping (SIGTERM): the connection closes next; reconnect (socket.io does so by itself). */
+  serverShutdown: (notice: ServerShutdownNotice) => void;
+}
+
+export interface ServerShutdownNotice {
+  reason: 'shutdown';
+  /** A sentence for people. */
+  message: string;
 }
 
 export interface ClientToServerEvents {

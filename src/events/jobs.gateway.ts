@@ -14,6 +14,7 @@ import { isTrustedOrigin } from '../http/same-origin';
 import { AuthUser, sessionTokenFrom } from '../users/user.types';
 import { JOB_ID_PATTERN } from '../jobs/job-keys';
 import { JobStore } from '../jobs/job.store';
+import { MetricsExporter } from '../metrics/metrics.exporter';
 import { ClientToServerEvents, JOBS_NAMESPACE, rooms, ServerToClientEvents, SubscribeAck } from './event-map';
 import { JobEventsRelay } from './job-events.relay';
 
@@ -28,9 +29,11 @@ export class JobsGateway implements OnGatewayInit, OnGatewayConnection {
     private readonly store: JobStore,
     private readonly relay: JobEventsRelay,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly metrics: MetricsExporter,
   ) {}
 
   afterInit(namespace: Namespace<ClientToServerEvents, ServerToClientEvents>): void {
+    this.metrics.countSockets(() => namespace.sockets.size); // vidpipe_socket_clients
     // The handshake carries the session: `auth: { token }` or the session cookie.
     namespace.use((socket, next) => {
       const explicit = typeof socket.handshake.auth?.token === 'string' ? (socket.handshake.auth.token as string) : null;

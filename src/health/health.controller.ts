@@ -25,15 +25,45 @@ export class HealthController {
   @HealthCheck()
   check() {
     return this.health.check([
-      () =>
-        this.indicators
-          .check('redis')
-          .attempt(async () => ({ ping: await this.redis.client.ping() }))
-          .withTimeout(2000),
+      () => this.redisCheck(),
       () => this.tool('ffmpeg', this.config.ffmpegPath, ['-hide_banner', '-version']),
       () => this.ytdlpCheck(),
       () => this.disk.checkStorage('disk', { path: this.config.dataDir, thresholdPercent: 0.98 }),
     ]);
+  }
+
+  /** The process answers: for a supervisor that restarts a hung process. Touches nothing else. */
+  @Public()
+  @Get('live')
+  live(): { status: 'ok' } {
+    return { status: 'ok' };
+  }
+
+  /**
+   * Ready for traffic: Redis answers, and where this process runs jobs, its tools run. An api-only
+   * process does not wait for workers (a load balancer would otherwise drop every api at once).
+   */
+  @Public()
+  @Get('ready')
+  @HealthCheck()
+  ready() {
+    return this.health.check([
+      () => this.redisCheck(),
+      ...(this.config.runsWorker
+        ? [
+            () => this.tool('ffmpeg', this.config.ffmpegPath, ['-hide_banner', '-version']),
+            () => this.tool('ffprobe', this.config.ffprobePath, ['-hide_banner', '-version']),
+            () => this.ytdlpCheck(),
+          ]
+        : []),
+    ]);
+  }
+
+  private redisCheck() {
+    return this.indicators
+      .check('redis')
+      .attempt(async () => ({ ping: await this.redis.client.ping() }))
+      .withTimeout(2000);
   }
 
   /** The yt-dlp the next job gets: its age and whether vidpipe manages it. Stale is reported, not failed. */
@@ -76,7 +106,7 @@ export class HealthController {
       .attempt(async ({ signal }) => {
         const run = await runTool(command, args, { signal, collectStdout: true });
         if (run.exitCode !== 0) throw new Error(`${command} exited with ${run.exitCode}`);
-        return { version: run.stdout.split('\n')[0].replace(/^ffmpeg version /, '').split(' ')[0] };
+        return { version: run.stdout.split('\n')[0].replace(/^ff(mpeg|probe) version /, '').split(' ')[0] };
       })
       .withTimeout(5000)
       .cacheFor(60_000);

@@ -4,6 +4,10 @@ export const keys = {
   jobsAll: 'vp:jobs',
   jobsOfOwner: (ownerId: string) => `vp:jobs:owner:${ownerId}`,
   jobCounter: 'vp:jobs:counter',
+  /** A collection's children, scored by their place in the playlist. */
+  childrenOf: (collectionId: string) => `vp:job:${collectionId}:children`,
+  /** An owner's children (and subscription finds) waiting for a place among the active jobs, oldest first. */
+  waitingJobsOf: (ownerId: string) => `vp:jobs:waiting:${ownerId}`,
   /** Ids of an owner's jobs that are not final (queued or running): the active-jobs quota. */
   activeJobsOf: (ownerId: string) => `vp:jobs:active:${ownerId}`,
   /** Bytes of finished media an owner keeps: the storage quota. */

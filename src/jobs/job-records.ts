@@ -1,106 +1,50 @@
 // Jobs in Redis: every write guarded and published in one Lua step. A plain class over an ioredis
 // client (no NestJS), so it is tested against a real Redis without starting the app.
-import { randomBytes } from 'node:crypto';
-import type { Redis, Result } from 'ioredis';
+import { createHash, randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
 import { channels, keys } from './job-keys';
-import { newJob } from './job-lifecycle';
-import { FINAL_STATES, isFinalState, JobFormat, JobSnapshot, JobState, RETRYABLE_STATES } from './job.types';
+import { ChildStanding, newJob, toRecounted, toRolledUp } from './job-lifecycle';
+import { JobPage, listJobs, ListQuery } from './job-list';
+import {
+  CHILD_STANDINGS_SCRIPT,
+  CREATE_WAITING_SCRIPT,
+  RELEASE_SCRIPT,
+  REMOVE_SCRIPT,
+  RESERVE_SCRIPT,
+  WRITE_SCRIPT,
+  WriteGuard,
+} from './job-scripts';
+import { isFinalState, JobFormat, JobSnapshot, JobState } from './job.types';
+
+export type { WriteGuard } from './job-scripts';
+export type { JobPage, ListQuery } from './job-list';
 
 /**
- * Who may write a snapshot, checked atomically in Redis so that a slow worker can never
- * overwrite a cancel, and an old attempt can never overwrite a retry:
+ * Who may write a snapshot (WriteGuard), checked atomically in Redis so that a slow worker can
+ * never overwrite a cancel, and an old attempt can never overwrite a retry:
  * - `attempt`: only while the job is not final and still on this attempt (workers);
- * - `active`: only while the job is not final (cancel);
- * - `ended`: only after the job failed or was cancelled (retry).
+ * - `active`: only while the job is not final (cancel, a collection following its children);
+ * - `ended`: only after the job failed or was cancelled (retry);
+ * - `reopen`: only after the job ended in any way, on this attempt (a collection retrying children).
  */
-export type WriteGuard = 'attempt' | 'active' | 'ended';
+const JOB_KEY_PREFIX = keys.job('');
 
-declare module 'ioredis' {
-  interface RedisCommander<Context> {
-    /** seq of the stored snapshot; -1 gone, 0 refused by the guard, -2 the seq moved on (a stale read). */
-    vpWriteJob(
-      jobKey: string, activeKey: string, mediaBytesKey: string,
-      data: string, state: string, attempt: string, guard: WriteGuard, expectedAttempt: string,
-      channel: string, jobId: string, completedBytes: string, expectedSeq: string,
-    ): Result<number, Context>;
-    /** 1 reserved, -1 too many active, -2 too many submissions. */
-    vpReserveJob(activeKey: string, submissionsKey: string, jobId: string, maxActive: string, maxPerWindow: string, windowSeconds: string): Result<number, Context>;
-    vpRemoveJob(
-      jobKey: string, allKey: string, ownerKey: string, activeKey: string, mediaBytesKey: string,
-      jobId: string, channel: string, message: string,
-    ): Result<number, Context>;
-  }
+
+/** How a job that is not a child was submitted: what its probe and its children need later. */
+export interface JobOptions {
+  /** false: the first entry of a playlist only (never a collection). */
+  playlist: boolean;
+  /** The active-jobs limit its owner had (0: none), which its children wait for. */
+  maxActive: number;
 }
 
-const luaSet = (states: Iterable<string>) => `{ ${[...states].map((s) => `['${s}'] = true`).join(', ')} }`;
-
-// Bumps seq, stores the snapshot and publishes it, all in one step, keeping the owner's active
-// set and media bytes exact.
-const WRITE_SCRIPT = `
-local jobKey, activeKey, mediaBytesKey = KEYS[1], KEYS[2], KEYS[3]
-local data, state, attempt, guard, expectedAttempt = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
-local channel, jobId, completedBytes, expectedSeq = ARGV[6], ARGV[7], ARGV[8], ARGV[9]
-local FINAL = ${luaSet(FINAL_STATES)}
-local RETRYABLE = ${luaSet(RETRYABLE_STATES)}
-local cur = redis.call('HMGET', jobKey, 'state', 'attempt', 'seq')
-local curState, curAttempt, curSeq = cur[1], cur[2], cur[3]
-if not curState then return -1 end
-if expectedSeq ~= '' and curSeq ~= expectedSeq then return -2 end
-if guard == 'attempt' and (FINAL[curState] or curAttempt ~= expectedAttempt) then return 0 end
-if guard == 'active' and FINAL[curState] then return 0 end
-if guard == 'ended' and (curAttempt ~= expectedAttempt or not RETRYABLE[curState]) then return 0 end
-local seq = redis.call('HINCRBY', jobKey, 'seq', 1)
-redis.call('HSET', jobKey, 'data', data, 'state', state, 'attempt', attempt)
-if FINAL[state] then redis.call('SREM', activeKey, jobId) else redis.call('SADD', activeKey, jobId) end
-if completedBytes ~= '0' then redis.call('INCRBY', mediaBytesKey, completedBytes) end
-redis.call('PUBLISH', channel, '{"seq":' .. seq .. ',' .. string.sub(data, 2))
-return seq
-`;
-
-// Takes a place among an owner's active jobs and counts a submission in their window, or
-// refuses, in one step: parallel submissions cannot all pass a check made before any of them.
-const RESERVE_SCRIPT = `
-local activeKey, submissionsKey = KEYS[1], KEYS[2]
-local jobId, maxActive, maxPerWindow, windowSeconds = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
-if maxActive > 0 and redis.call('SISMEMBER', activeKey, jobId) == 0 and redis.call('SCARD', activeKey) >= maxActive then
-  return -1
-end
-if maxPerWindow > 0 then
-  local n = redis.call('INCR', submissionsKey)
-  if n == 1 then redis.call('EXPIRE', submissionsKey, windowSeconds) end
-  if n > maxPerWindow then
-    redis.call('DECR', submissionsKey)
-    return -2
-  end
-end
-redis.call('SADD', activeKey, jobId)
-return 1
-`;
-
-const REMOVE_SCRIPT = `
-local jobKey, allKey, ownerKey, activeKey, mediaBytesKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
-local jobId, channel, message = ARGV[1], ARGV[2], ARGV[3]
-local fields = redis.call('HMGET', jobKey, 'state', 'data')
-if fields[1] == 'completed' then
-  local result = cjson.decode(fields[2]).result
-  if type(result) == 'table' and tonumber(result.sizeBytes) then redis.call('DECRBY', mediaBytesKey, tonumber(result.sizeBytes)) end
-end
-redis.call('DEL', jobKey)
-redis.call('ZREM', allKey, jobId)
-redis.call('ZREM', ownerKey, jobId)
-redis.call('SREM', activeKey, jobId)
-redis.call('PUBLISH', channel, message)
-return 1
-`;
-
-export interface ListQuery {
-  ownerId: string | null; // null: every owner (admins)
-  state?: JobState;
-  limit: number;
-  cursor?: number;
+/** One entry of a listed playlist, made into a child video job. */
+export interface ChildEntry {
+  url: string;
+  title: string | null;
 }
 
-export type JobEndedListener = (job: JobSnapshot) => void;
+export type JobEndedListener = (job: JobSnapshot) => unknown;
 
 export class JobRecords {
   private readonly endedListeners = new Set<JobEndedListener>();
@@ -108,13 +52,16 @@ export class JobRecords {
   constructor(protected readonly redis: Redis) {
     redis.defineCommand('vpWriteJob', { numberOfKeys: 3, lua: WRITE_SCRIPT });
     redis.defineCommand('vpReserveJob', { numberOfKeys: 2, lua: RESERVE_SCRIPT });
-    redis.defineCommand('vpRemoveJob', { numberOfKeys: 5, lua: REMOVE_SCRIPT });
+    redis.defineCommand('vpRemoveJob', { numberOfKeys: 8, lua: REMOVE_SCRIPT });
+    redis.defineCommand('vpCreateWaitingJob', { lua: CREATE_WAITING_SCRIPT });
+    redis.defineCommand('vpReleaseWaiting', { numberOfKeys: 2, lua: RELEASE_SCRIPT });
+    redis.defineCommand('vpChildStandings', { numberOfKeys: 1, lua: CHILD_STANDINGS_SCRIPT });
   }
 
   /**
    * "A job ended": called once per final state, in the process whose write made it final (the
    * guard lets exactly one such write through per attempt) — not once per process, as a pub/sub
-   * message would be. Returns a function that removes the listener.
+   * message would be. Collections too, when their last child ends. Returns a function that removes the listener.
    */
   onJobEnded(listener: JobEndedListener): () => void {
     this.endedListeners.add(listener);
@@ -125,18 +72,102 @@ export class JobRecords {
     return randomBytes(9).toString('base64url');
   }
 
-  async create(input: { id?: string; ownerId: string; url: string; format: JobFormat }): Promise<JobSnapshot> {
+  async create(input: { id?: string; ownerId: string; url: string; format: JobFormat; options?: JobOptions }): Promise<JobSnapshot> {
     const job = newJob({ ...input, id: input.id ?? this.newId() }, new Date());
+    const options = input.options ?? { playlist: true, maxActive: 0 };
     const order = await this.redis.incr(keys.jobCounter);
     await this.redis
       .multi()
-      .hset(keys.job(job.id), { data: this.encode(job), seq: 1, state: job.state, attempt: 1, ownerId: job.ownerId, order })
+      .hset(keys.job(job.id), {
+        data: this.encode(job), seq: 1, state: job.state, attempt: 1, ownerId: job.ownerId, order,
+        percent: 0, playlist: options.playlist ? 1 : 0, maxActive: options.maxActive,
+      })
       .zadd(keys.jobsAll, order, job.id)
       .zadd(keys.jobsOfOwner(job.ownerId), order, job.id)
       .sadd(keys.activeJobsOf(job.ownerId), job.id)
       .publish(channels.jobEvents, JSON.stringify(job))
       .exec();
     return job;
+  }
+
+  async optionsOf(id: string): Promise<JobOptions> {
+    const [playlist, maxActive] = await this.redis.hmget(keys.job(id), 'playlist', 'maxActive');
+    return { playlist: playlist !== '0', maxActive: Number(maxActive ?? 0) };
+  }
+
+  /**
+   * A collection's children, queued on the owner's waiting list (release() starts them). Their ids
+   * come from the collection's and the entry's place, so listing again after a worker died makes
+   * no second copy. Returns the children in playlist order.
+   */
+  async createChildren(collection: JobSnapshot, entries: readonly ChildEntry[], maxActive: number): Promise<JobSnapshot[]> {
+    const children: JobSnapshot[] = [];
+    for (const [index, entry] of entries.entries()) {
+      const id = createHash('sha256').update(`${collection.id}:${index}`).digest('base64url').slice(0, 12);
+      const child = newJob(
+        { id, ownerId: collection.ownerId, url: entry.url, format: collection.format, parentId: collection.id, title: entry.title, waits: true },
+        new Date(),
+      );
+      const created = await this.createWaiting(child, maxActive, index + 1, [keys.childrenOf(collection.id)]);
+      if (created < 0) break; // the collection was cancelled or deleted meanwhile
+      children.push(child);
+    }
+    return children;
+  }
+
+  /** A stand-alone job that waits for its owner's place like a child does (a subscription's find). */
+  async createWaitingJob(input: { ownerId: string; url: string; format: JobFormat; title: string | null }, maxActive: number): Promise<JobSnapshot> {
+    const job = newJob({ ...input, id: this.newId(), waits: true }, new Date());
+    const order = await this.redis.incr(keys.jobCounter);
+    await this.createWaiting(job, maxActive, order, [keys.jobsAll, keys.jobsOfOwner(job.ownerId)], order);
+    return job;
+  }
+
+  private async createWaiting(job: JobSnapshot, maxActive: number, score: number, lists: string[], order?: number): Promise<number> {
+    const waitOrder = order ?? (await this.redis.incr(keys.jobCounter));
+    return this.redis.vpCreateWaitingJob(
+      2 + lists.length, keys.job(job.id), keys.waitingJobsOf(job.ownerId), ...lists,
+      this.encode(job), job.id, job.ownerId, String(waitOrder), String(score), String(maxActive), job.parentId ?? '', channels.jobEvents, JOB_KEY_PREFIX,
+    );
+  }
+
+  /** Takes waiting jobs of the owner among their active ones while places are free; returns them to be started. */
+  async releaseWaiting(ownerId: string): Promise<JobSnapshot[]> {
+    const ids = await this.redis.vpReleaseWaiting(keys.waitingJobsOf(ownerId), keys.activeJobsOf(ownerId), JOB_KEY_PREFIX);
+    const jobs = await Promise.all(ids.map((id) => this.get(id)));
+    return jobs.filter((j): j is JobSnapshot => j !== null);
+  }
+
+  /** Puts a retried child (or subscription job) back on its owner's waiting list. */
+  async wait(job: JobSnapshot): Promise<void> {
+    const order = await this.redis.incr(keys.jobCounter);
+    await this.redis.multi().srem(keys.activeJobsOf(job.ownerId), job.id).zadd(keys.waitingJobsOf(job.ownerId), order, job.id).exec();
+  }
+
+  /** Whether the job reaches the pipeline through its owner's waiting list. */
+  async waits(id: string): Promise<boolean> {
+    return (await this.redis.hget(keys.job(id), 'waits')) === '1';
+  }
+
+  async childIds(collectionId: string): Promise<string[]> {
+    return this.redis.zrange(keys.childrenOf(collectionId), '0', '-1');
+  }
+
+  private async childStandings(collectionId: string): Promise<ChildStanding[]> {
+    const flat = await this.redis.vpChildStandings(keys.childrenOf(collectionId), JOB_KEY_PREFIX);
+    const out: ChildStanding[] = [];
+    for (let i = 0; i < flat.length; i += 2) out.push({ state: flat[i] as JobState, percent: Number(flat[i + 1]) || 0 });
+    return out;
+  }
+
+  /** The collection follows its children: counts, percent, and its end once they all ended. */
+  async rollUp(collectionId: string): Promise<JobSnapshot | null> {
+    return this.transition(collectionId, 'active', async (current) => toRolledUp(current, await this.childStandings(collectionId), new Date()));
+  }
+
+  /** An ended collection's counts after its children were stopped with it (no second "ended"). */
+  async recount(collectionId: string): Promise<JobSnapshot | null> {
+    return this.transition(collectionId, 'reopen', async (current) => toRecounted(current, await this.childStandings(collectionId)));
   }
 
   async get(id: string): Promise<JobSnapshot | null> {
@@ -162,10 +193,14 @@ export class JobRecords {
    * the latest snapshot (a cancel keeps the progress a worker wrote a moment before). `change`
    * returns null to give up; the result is null when refused, gone or given up.
    */
-  async transition(id: string, guard: WriteGuard, change: (current: JobSnapshot) => JobSnapshot | null): Promise<JobSnapshot | null> {
-    for (let round = 0; round < 20; round++) {
+  async transition(
+    id: string,
+    guard: WriteGuard,
+    change: (current: JobSnapshot) => JobSnapshot | null | Promise<JobSnapshot | null>,
+  ): Promise<JobSnapshot | null> {
+    for (let round = 0; round < 100; round++) {
       const current = await this.get(id);
-      const next = current && change(current);
+      const next = current && (await change(current));
       if (!current || !next) return null;
       const result = await this.writeIf(next, guard, current.attempt, current.seq);
       if (result !== 'stale') return result;
@@ -188,48 +223,31 @@ export class JobRecords {
       next.id,
       String(next.state === 'completed' ? (next.result?.sizeBytes ?? 0) : 0),
       expectedSeq === null ? '' : String(expectedSeq),
+      next.kind,
+      String(next.progress.percent),
     );
     if (seq === -2) return 'stale';
     if (seq <= 0) return null;
     const stored = this.decode(data, String(seq));
-    if (isFinalState(stored.state)) this.emitEnded(stored);
+    // Only these guards admit a job that has not ended: a write past them that ends it is the end.
+    if (isFinalState(stored.state) && (guard === 'attempt' || guard === 'active')) this.emitEnded(stored);
+    // Whoever wrote a child brings its collection up to date: no other process has to watch.
+    if (stored.parentId) await this.rollUp(stored.parentId).catch(() => undefined);
     return stored;
   }
 
   private emitEnded(job: JobSnapshot): void {
     for (const listener of this.endedListeners) {
-      try {
-        listener(job);
-      } catch {
-        // A listener's failure is its own: the write has happened and must not be reported as failed.
-      }
+      // A listener's failure is its own (sync or async): the write has happened and stays a success,
+      // and a rejected promise must not become an unhandled rejection that ends the process.
+      void Promise.resolve()
+        .then(() => listener(job))
+        .catch(() => undefined);
     }
   }
 
-  async list(q: ListQuery): Promise<{ items: JobSnapshot[]; nextCursor: string | null }> {
-    const key = q.ownerId ? keys.jobsOfOwner(q.ownerId) : keys.jobsAll;
-    const items: JobSnapshot[] = [];
-    let max = q.cursor !== undefined ? `(${q.cursor}` : '+inf';
-    // A state filter may skip many jobs: read in pages until the page is full or the list ends.
-    for (let round = 0; round < 50 && items.length < q.limit; round++) {
-      const batch = await this.redis.zrevrangebyscore(key, max, '-inf', 'WITHSCORES', 'LIMIT', 0, q.limit * 2);
-      if (batch.length === 0) return { items, nextCursor: null };
-      const ids = batch.filter((_, i) => i % 2 === 0);
-      const rows = await ids.reduce((p, id) => p.hmget(keys.job(id), 'data', 'seq'), this.redis.pipeline()).exec();
-      for (let i = 0; i < ids.length; i++) {
-        const score = batch[i * 2 + 1];
-        max = `(${score}`;
-        const [data, seq] = (rows?.[i]?.[1] ?? []) as [string | null, string | null];
-        const job = data ? this.decode(data, seq) : null;
-        if (!job || (q.state && job.state !== q.state)) continue;
-        items.push(job);
-        if (items.length === q.limit) {
-          const more = await this.redis.zcount(key, '-inf', max);
-          return { items, nextCursor: more > 0 ? score : null };
-        }
-      }
-    }
-    return { items, nextCursor: items.length ? max.slice(1) : null };
+  list(q: ListQuery): Promise<JobPage> {
+    return listJobs(this.redis, q, (data, seq) => this.decode(data, seq));
   }
 
   /** Removes the record; the owner's media bytes go down by what the stored job (not a copy read earlier) kept. */
@@ -240,12 +258,14 @@ export class JobRecords {
       keys.jobsOfOwner(job.ownerId),
       keys.activeJobsOf(job.ownerId),
       keys.mediaBytesOf(job.ownerId),
+      keys.waitingJobsOf(job.ownerId),
+      keys.childrenOf(job.parentId ?? job.id),
+      keys.childrenOf(job.id),
       job.id,
       channels.jobRemoved,
       JSON.stringify({ id: job.id, ownerId: job.ownerId }),
     );
   }
-
   /** Gives back a place reserved for a job that did not start after all. */
   async unreserve(ownerId: string, jobId: string): Promise<void> {
     await this.redis.srem(keys.activeJobsOf(ownerId), jobId);
@@ -282,6 +302,8 @@ export class JobRecords {
   }
 
   private decode(data: string, seq: string | null): JobSnapshot {
-    return { seq: Number(seq ?? 0), ...(JSON.parse(data) as Omit<JobSnapshot, 'seq'>) };
+    // Records written before collections existed are stand-alone videos.
+    const stored = JSON.parse(data) as Omit<JobSnapshot, 'seq'>;
+    return { ...stored, kind: stored.kind ?? 'video', parentId: stored.parentId ?? null, seq: Number(seq ?? 0) };
   }
 }

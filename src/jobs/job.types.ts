@@ -17,6 +17,20 @@ export const isFinalState = (state: JobState): boolean => FINAL_STATES.has(state
 /** The final states a retry starts again from. */
 export const RETRYABLE_STATES: ReadonlySet<JobState> = new Set<JobState>(['failed', 'cancelled']);
 
+/** A video, or a collection: a playlist or channel whose entries are its child video jobs. */
+export const JOB_KINDS = ['video', 'collection'] as const;
+export type JobKind = (typeof JOB_KINDS)[number];
+
+/** How a collection's children stand; `running` is probing, downloading or transcoding. */
+export interface CollectionChildren {
+  total: number;
+  queued: number;
+  running: number;
+  completed: number;
+  failed: number;
+  cancelled: number;
+}
+
 export const JOB_FORMATS = ['best', '1080p', '720p', '480p', 'audio'] as const;
 export type JobFormat = (typeof JOB_FORMATS)[number];
 
@@ -35,6 +49,8 @@ export const JOB_ERROR_CODES = [
   'login_required', // private, members-only or age-gated: the owner's cookies may open it
   'unavailable', // removed, geo-blocked, or not live yet
   'rate_limited', // HTTP 429 or the site's "try again later"
+  'stalled', // the tool printed nothing for STALL_TIMEOUT_SECONDS (a source that stopped sending): killed
+  'disk_full', // free space fell under MIN_FREE_DISK_BYTES while it ran: stopped, partial files removed
 ] as const;
 export type JobErrorCode = (typeof JOB_ERROR_CODES)[number];
 
@@ -69,10 +85,32 @@ export interface JobResult {
   durationSec: number | null;
   /** Whether the source video was copied as it was (true) or re-encoded. */
   videoCopied: boolean;
+  /** `/api/jobs/<id>/file`: the whole video as one MP4 (audio: M4A); null if it could not be made. Absent on older jobs. */
+  fileUrl?: string | null;
+  /** Subtitle tracks in the HLS output (also renditions of master.m3u8). Absent on older jobs. */
+  subtitles?: SubtitleInfo[];
+}
+
+export interface SubtitleInfo {
+  /** The source's language tag, e.g. `en`, `zh-Hans`. */
+  lang: string;
+  /** For menus, e.g. "Chinese". */
+  name: string;
+  /** The WebVTT file, e.g. `/media/<id>/subs/zh.vtt`. */
+  url: string;
 }
 
 export interface JobSnapshot {
   id: string;
+  /**
+   * `video` until the probe finds a playlist: the job then turns into a `collection` (once, while
+   * `probing`) and its entries become child jobs.
+   */
+  kind: JobKind;
+  /** The collection this video belongs to; null for a stand-alone job. */
+  parentId: string | null;
+  /** A collection's children, counted by state (collections only). */
+  children?: CollectionChildren;
   url: string;
   format: JobFormat;
   ownerId: string;

@@ -9,6 +9,8 @@ import { JobsService } from './jobs.service';
 const createSchema = z.object({
   url: z.string({ message: 'url is required: the address of a video page or file' }),
   format: z.enum(JOB_FORMATS, { message: `format must be one of ${JOB_FORMATS.join(', ')}` }).default('best'),
+  // false: a playlist's first video only, never a collection.
+  playlist: z.boolean({ message: 'playlist must be true or false' }).default(true),
 });
 
 const listSchema = z.object({
@@ -16,6 +18,8 @@ const listSchema = z.object({
   state: z.preprocess((v) => (v === '' ? undefined : v), z.enum(JOB_STATES, { message: `state must be one of ${JOB_STATES.join(', ')}` }).optional()),
   limit: z.coerce.number().int().min(1).max(100).default(20),
   cursor: z.coerce.number({ message: 'cursor must be a value from nextCursor' }).int().positive().optional(),
+  // A collection's children instead of the top level; an id that is not one of yours answers 404.
+  parentId: z.string().min(1).optional(),
 });
 
 @Controller('api/jobs')

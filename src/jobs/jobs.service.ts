@@ -5,12 +5,14 @@ import type { AuthUser } from '../users/user.types';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { ApiError } from '../http/api-error';
 import { PipelineQueues } from '../pipeline/pipeline-queues';
+import { WaitingJobs } from '../pipeline/waiting-jobs';
 import { JOB_ID_PATTERN } from './job-keys';
-import { toCancelled, toFailed, toRetried } from './job-lifecycle';
+import { toCancelled, toFailed, toReopened, toRetried, WAITING_MESSAGE } from './job-lifecycle';
 import { JobStore } from './job.store';
 import { isFinalState, JobFormat, JobSnapshot, JobState, RETRYABLE_STATES } from './job.types';
 import { formatBytes } from '../common/format';
 import { checkUrl } from './url-policy';
+import { DiskSpace } from '../disk/disk-space';
 
 const notFound = () => new ApiError(404, 'not_found', 'There is no such job.');
 
@@ -20,17 +22,25 @@ export class JobsService {
   constructor(
     private readonly store: JobStore,
     private readonly pipeline: PipelineQueues,
+    private readonly waiting: WaitingJobs,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async create(user: AuthUser, input: { url: string; format: JobFormat }): Promise<JobSnapshot> {
+  /**
+   * A new job, `video` until its probe finds a playlist (then a `collection`, in the next event).
+   * `playlist: false` takes a playlist's first entry only.
+   */
+  async create(user: AuthUser, input: { url: string; format: JobFormat; playlist: boolean }): Promise<JobSnapshot> {
+    await new DiskSpace(this.config).assertRoomForNewJob(); // 507 disk_full under MIN_FREE_DISK_BYTES
     const verdict = await checkUrl(input.url, { allowPrivate: this.config.allowPrivateUrls, allowAddresses: this.config.allowedPrivateAddresses });
     if (!verdict.ok) throw new ApiError(400, verdict.code, verdict.message);
     const id = this.store.newId();
     await this.reserveOrRefuse(user, id);
     let job: JobSnapshot;
     try {
-      job = await this.store.create({ id, ownerId: user.id, url: verdict.url, format: input.format });
+      // The active-jobs limit travels with the job: its children wait for places under it.
+      const options = { playlist: input.playlist, maxActive: user.role === 'admin' ? 0 : this.config.userMaxActiveJobs };
+      job = await this.store.create({ id, ownerId: user.id, url: verdict.url, format: input.format, options });
     } catch (err) {
       await this.store.unreserve(user.id, id);
       throw err;
@@ -47,7 +57,12 @@ export class JobsService {
     return job;
   }
 
-  list(user: AuthUser, q: { state?: JobState; limit: number; cursor?: number }) {
+  /** The top level (collections and stand-alone videos), or one visible collection's children. */
+  async list(user: AuthUser, q: { state?: JobState; limit: number; cursor?: number; parentId?: string }) {
+    if (q.parentId !== undefined) {
+      await this.visible(user, q.parentId);
+      return this.store.list({ ...q, ownerId: null });
+    }
     return this.store.list({ ownerId: user.role === 'admin' ? null : user.id, ...q });
   }
 
@@ -59,20 +74,40 @@ export class JobsService {
     return stored;
   }
 
-  /** cancelled, its tool killed by whichever worker runs it; null when it had already ended. */
+  /**
+   * cancelled, its tool killed by whichever worker runs it, and so is every child of a
+   * collection (a job still probing may have become one); null when it had already ended.
+   */
   private async stop(job: JobSnapshot): Promise<JobSnapshot | null> {
     const stored = await this.store.transition(job.id, 'active', (current) => toCancelled(current, new Date()));
     if (!stored) return null;
     await this.store.requestCancel(job.id);
     await this.pipeline.drop(stored.id, stored.attempt);
+    if (await this.stopChildren(job.id)) return (await this.store.recount(job.id)) ?? stored;
     return stored;
+  }
+
+  /** Waiting children first, so none of them takes the place a running one gives back. */
+  private async stopChildren(collectionId: string): Promise<boolean> {
+    const children = await this.children(collectionId);
+    const order = [...children.filter((c) => c.state === 'queued'), ...children.filter((c) => c.state !== 'queued')];
+    for (const child of order) if (!isFinalState(child.state)) await this.stop(child);
+    return children.length > 0;
+  }
+
+  private async children(collectionId: string): Promise<JobSnapshot[]> {
+    const jobs = await Promise.all((await this.store.childIds(collectionId)).map((id) => this.store.get(id)));
+    return jobs.filter((j): j is JobSnapshot => j !== null);
   }
 
   async retry(user: AuthUser, id: string): Promise<JobSnapshot> {
     const job = await this.visible(user, id);
+    if (job.kind === 'collection') return this.retryCollection(job);
     if (!RETRYABLE_STATES.has(job.state)) {
       throw new ApiError(409, 'not_retryable', 'Only a failed or cancelled job can be retried.');
     }
+    await new DiskSpace(this.config).assertRoomForNewJob(); // a retry downloads again: 507 as for a new job
+    if (job.parentId || (await this.store.waits(job.id))) return this.retryWaiting(job);
     // A retry starts a download again: it counts like a new submission.
     await this.reserveOrRefuse(user, job.id);
     // The 'ended' guard (in Redis) admits only a failed or cancelled job on the attempt read.
@@ -88,8 +123,50 @@ export class JobsService {
     return stored;
   }
 
+  /** Every failed or cancelled child runs again, on the owner's waiting list; the collection runs again for them. */
+  private async retryCollection(collection: JobSnapshot): Promise<JobSnapshot> {
+    const retryable = (await this.children(collection.id)).filter((c) => RETRYABLE_STATES.has(c.state));
+    if (retryable.length === 0) {
+      throw new ApiError(409, 'not_retryable', 'Nothing in this collection failed or was cancelled.');
+    }
+    await this.reopen(collection.id);
+    for (const child of retryable) await this.requeueChild(child);
+    await this.waiting.startReleased(collection.ownerId);
+    return (await this.store.rollUp(collection.id)) ?? (await this.store.get(collection.id)) ?? collection;
+  }
+
+  /** A child (or a subscription's find) waits for a place again rather than being refused. */
+  private async retryWaiting(job: JobSnapshot): Promise<JobSnapshot> {
+    if (job.parentId) await this.reopen(job.parentId);
+    const stored = await this.requeueChild(job);
+    if (!stored) {
+      if (job.parentId) await this.store.rollUp(job.parentId); // it ends again as it was
+      throw new ApiError(409, 'not_retryable', 'Only a failed or cancelled job can be retried.');
+    }
+    await this.waiting.startReleased(job.ownerId);
+    return (await this.store.get(job.id)) ?? stored;
+  }
+
+  private async reopen(collectionId: string): Promise<void> {
+    await this.store.transition(collectionId, 'reopen', (current) => (isFinalState(current.state) ? toReopened(current) : null));
+  }
+
+  private async requeueChild(child: JobSnapshot): Promise<JobSnapshot | null> {
+    const stored = await this.store.transition(child.id, 'ended', (current) => ({ ...toRetried(current), message: WAITING_MESSAGE }));
+    if (stored) await this.store.wait(stored);
+    return stored;
+  }
+
   async remove(user: AuthUser, id: string): Promise<void> {
     await this.removeJob(await this.visible(user, id));
+  }
+
+  /** The server's own removal (retention), by id: false when it was gone already. */
+  async removeById(id: string): Promise<boolean> {
+    const job = await this.store.get(id);
+    if (!job) return false;
+    await this.removeJob(job);
+    return true;
   }
 
   /** Every job of an account that is being removed. */
@@ -101,12 +178,17 @@ export class JobsService {
     }
   }
 
-  private async removeJob(job: JobSnapshot): Promise<void> {
+  /** `withCollection`: a child going with its collection, which needs no more counting. */
+  private async removeJob(job: JobSnapshot, withCollection = false): Promise<void> {
     // stop() takes its queue entries out itself; an ended job's go too (no deleted link in Bull Board).
     const stopped = !isFinalState(job.state) && (await this.stop(job)) !== null;
+    // Once stopped, a collection makes no more children: these are all of them.
+    for (const child of await this.children(job.id)) await this.removeJob(child, true);
     await this.store.remove(job);
     if (!stopped) await this.pipeline.drop(job.id, job.attempt);
     await fs.rm(path.join(this.config.mediaDir, job.id), { recursive: true, force: true });
+    // A child deleted on its own: its collection counts one less (and may end with it).
+    if (job.parentId && !withCollection && !(await this.store.rollUp(job.parentId))) await this.store.recount(job.parentId);
   }
 
   /** Per-user limits (admins are exempt): jobs at once, submissions a minute, media kept. */

@@ -37,6 +37,9 @@ describe('contentTypeFor', () => {
     ['seg_00001.ts', 'video/mp2t'],
     ['init.m4s', 'video/iso.segment'],
     ['poster.jpg', 'image/jpeg'],
+    ['zh.vtt', 'text/vtt; charset=utf-8'],
+    ['file.mp4', 'video/mp4'],
+    ['file.m4a', 'audio/mp4'],
     ['x.bin', 'application/octet-stream'],
   ])('%s → %s', (file, type) => expect(contentTypeFor(file)).toBe(type));
 });

@@ -22,7 +22,8 @@ const TYPES: Record<string, string> = {
   '.m4a': 'audio/mp4',
   '.aac': 'audio/aac',
   '.jpg': 'image/jpeg',
-  '.vtt': 'text/vtt',
+  // WebVTT is UTF-8 by definition; saying so keeps Chinese or Arabic cues intact in any client.
+  '.vtt': 'text/vtt; charset=utf-8',
 };
 
 export function contentTypeFor(file: string): string {

@@ -3,6 +3,7 @@ import { Processor } from '@nestjs/bullmq';
 import { Inject } from '@nestjs/common';
 import { Job } from 'bullmq';
 import { APP_CONFIG, AppConfig } from '../config/config';
+import { toCollection } from '../jobs/job-lifecycle';
 import { JobStore } from '../jobs/job.store';
 import { CancelRegistry } from './cancel-registry';
 import { PipelineError } from './pipeline-error';
@@ -10,10 +11,15 @@ import { DownloadPayload, QueueName } from './pipeline';
 import { PipelineQueues } from './pipeline-queues';
 import { assertDurationAllowed, StageProcessor } from './stage-processor';
 import { JobReporter } from './job-reporter';
+import { WaitingJobs } from './waiting-jobs';
 import { YtdlpClient } from './ytdlp/ytdlp.client';
-import type { YtdlpSession } from './ytdlp/ytdlp-session';
+import type { DownloadResult, YtdlpSession } from './ytdlp/ytdlp-session';
+import type { FlatPlaylist } from './ytdlp/ytdlp-playlist';
 
-/** probe then download (both through the yt-dlp client), then hand over to transcode. Queue plumbing only. */
+/**
+ * probe then download (both through the yt-dlp client), then hand over to transcode; or, when the
+ * probe finds a playlist, turn the job into a collection of child jobs. Queue plumbing only.
+ */
 @Processor(QueueName.Download)
 export class DownloadProcessor extends StageProcessor<DownloadPayload> {
   constructor(
@@ -22,6 +28,7 @@ export class DownloadProcessor extends StageProcessor<DownloadPayload> {
     @Inject(APP_CONFIG) config: AppConfig,
     private readonly pipeline: PipelineQueues,
     private readonly ytdlp: YtdlpClient,
+    private readonly waiting: WaitingJobs,
   ) {
     super(store, cancels, config, QueueName.Download);
   }
@@ -29,30 +36,39 @@ export class DownloadProcessor extends StageProcessor<DownloadPayload> {
   protected async runStage(job: Job<DownloadPayload>, reporter: JobReporter, signal: AbortSignal): Promise<void> {
     const { jobId, attempt } = job.data;
     // Handed over already (this run is BullMQ retrying a download whose worker died after the
-    // hand-over): going again would delete the source under the transcode.
-    if (await this.pipeline.handedOff(QueueName.Download, jobId, attempt)) return;
+    // hand-over): going again would delete the source under the transcode. A collection's
+    // children carry on by themselves.
+    if (reporter.snapshot.kind === 'collection' || (await this.pipeline.handedOff(QueueName.Download, jobId, attempt))) return;
     const workDir = this.workDirOf(jobId, attempt);
     await fs.rm(workDir, { recursive: true, force: true });
     await fs.mkdir(workDir, { recursive: true });
     const ytdlp = await this.ytdlp.open({ ownerId: reporter.snapshot.ownerId, workDir });
-    let sourcePath: string;
+    let outcome: DownloadResult | FlatPlaylist;
     try {
-      sourcePath = await this.probeAndDownload(ytdlp.session, reporter, signal, workDir);
+      outcome = await this.probeAndDownload(ytdlp.session, reporter, signal, workDir);
     } finally {
       await ytdlp.close();
     }
+    if ('entries' in outcome) {
+      await this.removeWorkDir(jobId, attempt);
+      return this.becomeCollection(reporter, outcome);
+    }
     await reporter.update({ message: 'Downloaded; waiting for a free transcoder' });
-    await this.pipeline.handOff(QueueName.Download, { jobId, attempt, sourcePath });
+    await this.pipeline.handOff(QueueName.Download, { jobId, attempt, sourcePath: outcome.sourcePath, subtitles: outcome.subtitles });
   }
 
-  private async probeAndDownload(ytdlp: YtdlpSession, reporter: JobReporter, signal: AbortSignal, workDir: string): Promise<string> {
+  private async probeAndDownload(ytdlp: YtdlpSession, reporter: JobReporter, signal: AbortSignal, workDir: string): Promise<DownloadResult | FlatPlaylist> {
     await reporter.enter('probing', 'Looking at the link');
-    const { url, format } = reporter.snapshot;
-    const info = await ytdlp.probe(url, signal);
+    const { id, url, format, parentId } = reporter.snapshot;
+    // A child is one entry already; `playlist: false` asks for the first entry only.
+    const single = parentId !== null || !(await this.store.optionsOf(id)).playlist;
+    const listing = single ? { kind: 'video' as const, info: await ytdlp.probe(url, signal) } : await ytdlp.list(url, this.config.maxPlaylistItems, signal);
+    if (listing.kind === 'playlist') return listing.playlist;
+    const { info } = listing;
     if (info.isLive) throw new PipelineError('unsupported_url', 'This is a live stream; only recorded videos can be downloaded.');
     assertDurationAllowed(info.durationSec, this.config.maxDurationSeconds);
     await reporter.enter('downloading', 'Starting the download', {
-      title: info.title,
+      title: reporter.snapshot.title ?? info.title, // a child keeps the title its playlist gave it
       durationSec: info.durationSec,
       thumbnailUrl: info.thumbnailUrl,
     });
@@ -62,6 +78,7 @@ export class DownloadProcessor extends StageProcessor<DownloadPayload> {
       outputDir: workDir,
       maxBytes: this.config.maxDownloadBytes,
       signal,
+      subtitleLangs: this.config.subtitleLangs,
       onProgress: (view, message) =>
         reporter.progress(
           view.fraction * 100,
@@ -69,5 +86,21 @@ export class DownloadProcessor extends StageProcessor<DownloadPayload> {
           message,
         ),
     });
+  }
+
+  /**
+   * The job is a playlist: it becomes a collection (giving back its place among the owner's active
+   * jobs), and each entry a child job on the owner's waiting list, started as places free up.
+   */
+  private async becomeCollection(reporter: JobReporter, playlist: FlatPlaylist): Promise<void> {
+    if (playlist.entries.length === 0) {
+      throw new PipelineError('unsupported_url', 'This playlist has no videos that can be downloaded.');
+    }
+    await reporter.update(toCollection(reporter.snapshot, playlist, playlist.entries.length));
+    const collection = reporter.snapshot;
+    const { maxActive } = await this.store.optionsOf(collection.id);
+    // A cancel or delete meanwhile stops the making (in Redis), and itself ends every child made so far.
+    await this.store.createChildren(collection, playlist.entries, maxActive);
+    await this.waiting.startReleased(collection.ownerId);
   }
 }

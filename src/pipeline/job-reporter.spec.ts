@@ -3,7 +3,7 @@ import { JobReporter } from './job-reporter';
 import { JobSupersededError } from './pipeline-error';
 
 const job = (): JobSnapshot => ({
-  id: 'abcdefghijkl', url: 'https://example.com/v', format: 'best', ownerId: 'u1', state: 'queued', seq: 1,
+  id: 'abcdefghijkl', kind: 'video', parentId: null, url: 'https://example.com/v', format: 'best', ownerId: 'u1', state: 'queued', seq: 1,
   attempt: 1, progress: emptyProgress(), message: '', title: null, durationSec: null, thumbnailUrl: null,
   createdAt: '', updatedAt: '', finishedAt: null,
 });

@@ -14,7 +14,7 @@ export enum QueueName {
 /** What one queue entry carries: always the job and its attempt, plus what the stage before handed over. */
 export interface StagePayloads {
   [QueueName.Download]: { jobId: string; attempt: number };
-  [QueueName.Transcode]: { jobId: string; attempt: number; sourcePath: string };
+  [QueueName.Transcode]: { jobId: string; attempt: number; sourcePath: string; subtitles?: import('./ytdlp/ytdlp-session').DownloadedSubtitles };
 }
 export type StagePayload<Q extends QueueName> = StagePayloads[Q];
 export type DownloadPayload = StagePayload<QueueName.Download>;
@@ -65,9 +65,13 @@ export const STAGE_SPAN: Readonly<Record<RunningState, PercentSpan>> = Object.as
 /**
  * BullMQ options of every stage entry. Ids are per attempt, so a retry is a new queue entry,
  * never a no-op duplicate; finished entries stay a day (failed ones a week) for Bull Board.
+ * `attempts: 1`, no backoff: a failed stage has already told its owner why (a site's refusal, a
+ * bad file), and running it again unasked would only repeat that; passing network trouble is
+ * retried inside yt-dlp, and a dead worker's job is taken over by the stalled-job check instead
+ * (STAGE_WORKER_OPTIONS in stage-processor.ts), which does not count as an attempt.
  */
 export function stageJobOptions(jobId: string, attempt: number) {
-  return { jobId: queueJobId(jobId, attempt), removeOnComplete: { age: 86400, count: 1000 }, removeOnFail: { age: 7 * 86400 } };
+  return { jobId: queueJobId(jobId, attempt), attempts: 1, removeOnComplete: { age: 86400, count: 1000 }, removeOnFail: { age: 7 * 86400 } };
 }
 
 export const queueJobId = (jobId: string, attempt: number) => `${jobId}-a${attempt}`;

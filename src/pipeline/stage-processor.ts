@@ -1,32 +1,55 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { OnWorkerEvent, WorkerHost } from '@nestjs/bullmq';
-import { Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Logger, OnApplicationBootstrap, OnModuleDestroy, Optional, SetMetadata } from '@nestjs/common';
 import { DelayedError, Job } from 'bullmq';
 import type { AppConfig } from '../config/config';
 import { toFailed } from '../jobs/job-lifecycle';
 import { JobStore } from '../jobs/job.store';
 import { isFinalState } from '../jobs/job.types';
+import { DiskSpace, diskFullMessage } from '../disk/disk-space';
 import { ABORT_SHUTDOWN, CancelRegistry } from './cancel-registry';
 import { JobReporter } from './job-reporter';
 import { formatDuration } from '../common/format';
 import { PIPELINE, QueueName } from './pipeline';
 import { JobSupersededError, PipelineError } from './pipeline-error';
+import { toolContext } from './process/tool-context';
+import { RunningStages } from '../workers/running-stages';
 
 /** A handed-back job waits this long, so the stopping worker is gone before it is free again. */
 const HAND_BACK_DELAY_MS = 1000;
+
+/** Our own reasons to stop a stage (beside a cancel or a shutdown): the job then fails with a code. */
+const ABORT_STALLED = 'stalled';
+const ABORT_DISK_FULL = 'disk_full';
+
+/**
+ * BullMQ's stalled-job handling, for workers that may die at any moment (SIGKILL, OOM, a deploy):
+ * - lockDuration 20 s (renewed every 10 s): a dead worker's job is free again within 20 s, and a live
+ *   worker never misses a renewal by that much (its event loop only relays the tools' output).
+ * - stalledInterval 5 s: how soon after that another worker takes it (one small script per worker).
+ * - maxStalledCount 3: a dying worker is seldom the job's fault (a deploy, another job's OOM), so a job
+ *   survives three in a row; a fourth means the job itself kills workers, and it fails with a sentence.
+ */
+export const STAGE_WORKER_OPTIONS = { lockDuration: 20_000, stalledInterval: 5_000, maxStalledCount: 3 } as const;
+// @nestjs/bullmq reads a processor's worker options from this metadata, which subclasses inherit
+// (checked at start: onApplicationBootstrap fails loudly should the key ever change).
+const WORKER_OPTIONS_METADATA = 'bullmq:worker_metadata';
 
 /**
  * What every stage shares: skip a job that was cancelled or retried while it waited, hold an
  * abort handle for cancels, report through a JobReporter, and turn a failure into a `failed`
  * job with a code and a sentence. The error is rethrown so BullMQ (and Bull Board) see it too.
  */
+@SetMetadata(WORKER_OPTIONS_METADATA, STAGE_WORKER_OPTIONS)
 export abstract class StageProcessor<T extends { jobId: string; attempt: number }>
   extends WorkerHost
   implements OnApplicationBootstrap, OnModuleDestroy
 {
   protected readonly logger = new Logger(this.constructor.name);
   private stopping = false;
+  /** Stage durations, the worker's running jobs and the job's log context (src/workers/running-stages.ts). */
+  @Optional() @Inject(RunningStages) private readonly stages?: RunningStages;
 
   constructor(
     protected readonly store: JobStore,
@@ -39,6 +62,10 @@ export abstract class StageProcessor<T extends { jobId: string; attempt: number 
 
   onApplicationBootstrap(): void {
     this.worker.concurrency = PIPELINE[this.queue].concurrency(this.config);
+    const { lockDuration, stalledInterval, maxStalledCount } = this.worker.opts;
+    if (lockDuration !== STAGE_WORKER_OPTIONS.lockDuration || stalledInterval !== STAGE_WORKER_OPTIONS.stalledInterval || maxStalledCount !== STAGE_WORKER_OPTIONS.maxStalledCount) {
+      throw new Error(`The ${this.queue} worker did not get STAGE_WORKER_OPTIONS (has @nestjs/bullmq's metadata key changed?)`);
+    }
   }
 
   /**
@@ -77,6 +104,7 @@ export abstract class StageProcessor<T extends { jobId: string; attempt: number 
       return; // cancelled, retried or deleted while it waited
     }
     const controller = this.cancels.register(jobId, job.queueName);
+    const run = this.stages?.begin(this.queue, jobId);
     // Shutdown began while we read the job: stopAll has taken its list already.
     if (this.stopping) controller.abort(ABORT_SHUTDOWN);
     const reporter = new JobReporter(
@@ -85,31 +113,44 @@ export abstract class StageProcessor<T extends { jobId: string; attempt: number 
       this.config.progressIntervalMs,
       () => controller.abort(),
     );
+    let ownFailure: PipelineError | null = null;
+    const stopFor = (reason: string, failure: PipelineError) => {
+      if (controller.signal.aborted) return;
+      ownFailure = failure;
+      controller.abort(reason);
+    };
+    const disk = new DiskSpace(this.config);
+    const stopDiskWatch = disk.watch((free) => stopFor(ABORT_DISK_FULL, new PipelineError('disk_full', diskFullMessage(free, disk.floorBytes))));
+    // Every tool this stage starts is watched for silence (run-tool.ts, ffmpeg.runner.ts).
+    const tools = { jobId, stallTimeoutMs: this.config.stallTimeoutMs, onStall: () => stopFor(ABORT_STALLED, this.stalledError()) };
     try {
-      await this.runStage(job, reporter, controller.signal);
+      await toolContext.run(tools, () => this.runStage(job, reporter, controller.signal));
       // Cancelled just as the stage ended (e.g. after handing over to transcode, whose queue
       // entry the api then removed): nobody else will clean this attempt's folder.
-      if (controller.signal.aborted && controller.signal.reason !== ABORT_SHUTDOWN) await this.removeWorkDir(jobId, attempt);
+      if (controller.signal.aborted && controller.signal.reason !== ABORT_SHUTDOWN && !ownFailure) await this.removeWorkDir(jobId, attempt);
     } catch (err) {
       if (controller.signal.reason === ABORT_SHUTDOWN && !reporter.superseded) {
         await this.handBack(job, reporter, token);
       }
-      if (controller.signal.aborted || reporter.superseded) {
+      if ((controller.signal.aborted && !ownFailure) || reporter.superseded) {
         await this.removeWorkDir(jobId, attempt);
         return; // cancelled: the api already wrote the final state
       }
       const failure =
-        err instanceof PipelineError
+        ownFailure ??
+        (err instanceof PipelineError
           ? err
-          : new PipelineError('internal_error', `Something went wrong on the server: ${(err as Error).message}`);
+          : new PipelineError('internal_error', `Something went wrong on the server: ${(err as Error).message}`));
       this.logger.warn(`Job ${jobId} failed: ${failure.code}: ${failure.message}`);
       await reporter.close();
       await reporter.fail(failure.toJobError()).catch(() => undefined);
       await this.removeWorkDir(jobId, attempt);
       throw failure;
     } finally {
+      stopDiskWatch();
       this.cancels.release(jobId, controller);
       await reporter.close();
+      run?.end(controller.signal, reporter);
     }
   }
 
@@ -125,12 +166,22 @@ export abstract class StageProcessor<T extends { jobId: string; attempt: number 
       const snapshot = await this.store.get(job.data.jobId);
       // Usually process() already wrote `failed`; this is for when it could not, or never ran.
       if (!snapshot || isFinalState(snapshot.state) || snapshot.attempt !== job.data.attempt) return;
-      const error = err instanceof PipelineError ? err.toJobError() : { code: 'internal_error' as const, message: `The job could not be finished: ${err.message}` };
+      const error = err instanceof PipelineError ? err.toJobError() : { code: 'internal_error' as const, message: unfinishedMessage(err) };
       await this.store.write(toFailed(snapshot, error, new Date()), 'attempt');
       await this.removeWorkDir(job.data.jobId, job.data.attempt);
     } catch (failure) {
       this.logger.error(`Could not record the failure of job ${job?.data.jobId}: ${(failure as Error).message}`);
     }
+  }
+
+  private stalledError(): PipelineError {
+    const idle = formatDuration(this.config.stallTimeoutMs / 1000);
+    return new PipelineError(
+      'stalled',
+      this.queue === QueueName.Download
+        ? `Nothing arrived from the site for ${idle}, so the download was stopped. The site may be overloaded or the link may have stopped working; retry later.`
+        : `The conversion made no progress for ${idle}, so it was stopped.`,
+    );
   }
 
   /** This worker is stopping: the job goes back to its queue for another worker, same attempt. */
@@ -145,6 +196,14 @@ export abstract class StageProcessor<T extends { jobId: string; attempt: number 
     await job.moveToDelayed(Date.now() + HAND_BACK_DELAY_MS, token);
     throw new DelayedError();
   }
+}
+
+/** Why BullMQ gave a job up without our processor failing it, for people. */
+function unfinishedMessage(err: Error): string {
+  if (/stalled more than allowable limit/.test(err.message)) {
+    return `The worker running this job stopped ${STAGE_WORKER_OPTIONS.maxStalledCount + 1} times in a row (the job may need more memory than a worker has), so it was given up.`;
+  }
+  return `The job could not be finished: ${err.message}`;
 }
 
 /** MAX_DURATION_SECONDS: refused as soon as the length is known, before the disk fills. */

@@ -11,6 +11,7 @@ import { CancelRegistry } from './cancel-registry';
 import { FfmpegFailed, FfmpegRunner } from './ffmpeg/ffmpeg.runner';
 import { FfmpegProgressParser, stagePercentFromProgress } from './ffmpeg/ffmpeg-progress';
 import { hlsCommand, MASTER_PLAYLIST_NAME, posterCommand } from './ffmpeg/hls-args';
+import { addSubtitles, writeDownloadFile } from './ffmpeg/hls-extras';
 import { renditionsFromMasterPlaylist } from './ffmpeg/master-playlist';
 import { mediaStreamsFromFfprobe, MediaStreams } from './ffmpeg/media-streams';
 import { demuxerFor, looksLikeText, SOURCE_INPUT_OPTIONS } from './ffmpeg/source-format';
@@ -36,7 +37,7 @@ export class TranscodeProcessor extends StageProcessor<TranscodePayload> {
   }
 
   protected async runStage(job: Job<TranscodePayload>, reporter: JobReporter, signal: AbortSignal): Promise<void> {
-    const { jobId, attempt, sourcePath } = job.data;
+    const { jobId, attempt, sourcePath, subtitles: downloadedSubs } = job.data;
     await reporter.enter('transcoding', 'Reading the downloaded file');
     const streams = await this.inspect(sourcePath);
     const planned = planTranscode(streams, reporter.snapshot.format);
@@ -80,22 +81,29 @@ export class TranscodeProcessor extends StageProcessor<TranscodePayload> {
 
     const hasPoster = planned.kind === 'video' && streams.video !== null && (await this.writePoster(sourcePath, outDir, streams, durationSec, signal));
 
+    // Audio jobs keep no subtitles: there is no picture to show them on.
+    const subs = planned.kind === 'video' ? await addSubtitles(this.ffmpeg, { outDir, jobId, files: downloadedSubs?.files ?? [], durationSec, signal }) : null;
+    const file = await writeDownloadFile(this.ffmpeg, { outDir, kind: planned.kind, signal });
     const master = await fs.readFile(path.join(outDir, MASTER_PLAYLIST_NAME), 'utf8');
     const result: JobResult = {
       playlistUrl: `/media/${jobId}/${MASTER_PLAYLIST_NAME}`,
       posterUrl: hasPoster ? `/media/${jobId}/${POSTER_NAME}` : null,
       renditions: renditionsFromMasterPlaylist(master),
+      // The file counts in the owner's media bytes like the HLS it doubles (README: "The file itself").
       sizeBytes: await folderSize(outDir),
       durationSec,
       videoCopied: planned.renditions.some((r) => r.copyVideo),
+      fileUrl: file ? `/api/jobs/${jobId}/file` : null,
+      subtitles: subs?.subtitles ?? [],
     };
+    const notes = readyNotes(downloadedSubs?.skipped ?? [], subs?.skipped ?? [], file !== null);
     // Published in one rename: a half-written folder is never served.
     if (signal.aborted) throw new JobSupersededError(jobId);
     const finalDir = path.join(this.config.mediaDir, jobId);
     await fs.rm(finalDir, { recursive: true, force: true });
     await fs.rename(outDir, finalDir);
     try {
-      await reporter.complete(result, 'Ready to play');
+      await reporter.complete(result, ['Ready to play', ...notes].join('. '));
     } catch (err) {
       // Cancelled or deleted in the last moment: its media must not outlive it.
       await fs.rm(finalDir, { recursive: true, force: true });
@@ -155,6 +163,15 @@ export class TranscodeProcessor extends StageProcessor<TranscodePayload> {
       throw err;
     }
   }
+}
+
+/** What the finished job's message adds to "Ready to play": subtitles left out, a missing file. */
+function readyNotes(notFetched: string[], notConverted: string[], hasFile: boolean): string[] {
+  const notes: string[] = [];
+  const skipped = [...notFetched, ...notConverted];
+  if (skipped.length) notes.push(`Subtitles left out: ${skipped.join(', ')}`);
+  if (!hasFile) notes.push('The download file could not be made');
+  return notes;
 }
 
 function describePlan(plan: TranscodePlan): string {

@@ -1,10 +1,5 @@
-// Redis keys and channels of the tools feature (the job keys live in src/jobs/job-keys.ts).
-export const toolsKeys = {
-  /** One per live worker, with a TTL: `{ host, pid, managed, version }` of the yt-dlp it uses. */
-  ytdlpWorker: (workerId: string) => `vp:tools:ytdlp:worker:${workerId}`,
-  ytdlpWorkerPattern: 'vp:tools:ytdlp:worker:*',
-} as const;
-
+// Redis channels of the tools feature (the job keys live in src/jobs/job-keys.ts; workers announce
+// their yt-dlp in their heartbeat: src/workers/worker-heartbeat.ts).
 export const toolsChannels = {
   /** An admin asked every worker to update its managed yt-dlp now. */
   ytdlpUpdate: 'vp:events:ytdlp-update',
@@ -14,9 +9,8 @@ export interface YtdlpWorkerAnnouncement {
   host: string;
   pid: number;
   managed: boolean;
+  /** It may manage its own yt-dlp (no YTDLP_PATH), though it may be falling back to the system's now. */
+  manageable: boolean;
   version: string | null;
   at: string;
 }
-
-/** Announcements live this long without a refresh: a dead worker drops out within it. */
-export const YTDLP_ANNOUNCE_TTL_SECONDS = 30;

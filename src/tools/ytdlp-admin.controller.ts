@@ -15,9 +15,10 @@ export class YtdlpAdminController {
   @HttpCode(202)
   async update(): Promise<{ workers: number }> {
     const workers = await liveYtdlpWorkers(this.redis.client);
-    const managing = workers.filter((w) => w.managed);
+    // A worker that may manage its own but fell back (the index was down at its start) is asked too: it tries again.
+    const managing = workers.filter((w) => w.manageable);
     if (managing.length === 0) {
-      const why = workers.length === 0 ? 'no worker is running' : `none of the ${workers.length} running worker(s) manages its own yt-dlp (YTDLP_PATH is set, or Python could not reach the package index)`;
+      const why = workers.length === 0 ? 'no worker is running' : `none of the ${workers.length} running worker(s) manages its own yt-dlp (YTDLP_PATH is set)`;
       throw new ApiError(409, 'ytdlp_not_managed', `There is no managed yt-dlp to update: ${why}. Update the yt-dlp they use by hand (see GET /api/health).`);
     }
     // Pub/sub, not a BullMQ job: every worker must hear it, and one not running now has nothing to update.

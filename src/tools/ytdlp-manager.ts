@@ -1,4 +1,3 @@
-import os from 'node:os';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { APP_CONFIG, AppConfig } from '../config/config';
@@ -6,12 +5,12 @@ import { RedisService } from '../redis/redis.module';
 import { YtdlpBinary } from './ytdlp-binary';
 import { installYtdlp, packageIndexReachable, packageIndexUrl, removeUnusedVersions, ToolInstallError } from './ytdlp-installer';
 import { readInstallState, takeInstallLock, writeInstallState } from './ytdlp-layout';
-import { toolsChannels, toolsKeys, YTDLP_ANNOUNCE_TTL_SECONDS, YtdlpWorkerAnnouncement } from './tools-keys';
+import { WorkerHeartbeat } from '../workers/worker-heartbeat';
+import { toolsChannels } from './tools-keys';
 
 const DAY_MS = 24 * 3600_000;
 /** A start within this long of a failed install does not try again (the daily timer and admins still do). */
 const REMEMBER_FAILURE_MS = 3600_000;
-const ANNOUNCE_EVERY_MS = 10_000;
 
 type Reason = 'start' | 'daily' | 'admin';
 
@@ -24,23 +23,20 @@ type Reason = 'start' | 'daily' | 'admin';
 @Injectable()
 export class YtdlpManager implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('vidpipe');
-  private readonly workerId = `${os.hostname()}:${process.pid}`;
   private readonly timers: NodeJS.Timeout[] = [];
   private subscriber: Redis | null = null;
   private running: Promise<void> | null = null;
-  private stopped = false;
   /** Stops a venv or pip step under way when the worker stops (its lock is released on the way out). */
   private readonly stopping = new AbortController();
 
   constructor(
     private readonly binary: YtdlpBinary,
     private readonly redis: RedisService,
+    private readonly heartbeat: WorkerHeartbeat,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   onApplicationBootstrap(): void {
-    this.timers.push(setInterval(() => void this.announce(), ANNOUNCE_EVERY_MS).unref());
-    void this.announce();
     if (!this.binary.manageable) {
       void this.binary.current().then((b) => this.logger.log(`yt-dlp: using YTDLP_PATH ${b.path} (${b.version ?? 'it does not run'}); vidpipe does not manage it`));
       return;
@@ -53,11 +49,9 @@ export class YtdlpManager implements OnApplicationBootstrap, OnApplicationShutdo
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
     for (const t of this.timers) clearInterval(t);
     this.stopping.abort();
     await this.running;
-    await this.redis.client.del(toolsKeys.ytdlpWorker(this.workerId)).catch(() => undefined);
   }
 
   /** Installs or updates unless one is already under way (then that one answers). */
@@ -66,7 +60,7 @@ export class YtdlpManager implements OnApplicationBootstrap, OnApplicationShutdo
       .catch((err: Error) => this.logger.error(`yt-dlp: ${err.message}`))
       .finally(() => {
         this.running = null;
-        void this.announce();
+        void this.heartbeat.beatNow(); // the api learns at once which yt-dlp this worker now runs
       });
     return this.running;
   }
@@ -126,22 +120,6 @@ export class YtdlpManager implements OnApplicationBootstrap, OnApplicationShutdo
   private fellBack(version: string | null, why: string): void {
     const what = version ? `the system's ${version}` : `"${this.config.ytdlpPath}" from PATH, which does not run`;
     this.logger.log(`yt-dlp: using ${what} (${why}; vidpipe installs a current one by itself once pip can reach it, or set YTDLP_PATH)`);
-  }
-
-  /** Tells the api whether this worker manages its own yt-dlp, for POST /api/admin/ytdlp/update. */
-  private async announce(): Promise<void> {
-    if (this.stopped) return;
-    const info = await this.binary.current().catch(() => null);
-    const body: YtdlpWorkerAnnouncement = {
-      host: os.hostname(),
-      pid: process.pid,
-      managed: info?.managed ?? false,
-      version: info?.version ?? null,
-      at: new Date().toISOString(),
-    };
-    await this.redis.client
-      .set(toolsKeys.ytdlpWorker(this.workerId), JSON.stringify(body), 'EX', YTDLP_ANNOUNCE_TTL_SECONDS)
-      .catch(() => undefined);
   }
 }
 

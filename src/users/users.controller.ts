@@ -4,6 +4,7 @@ import { AdminOnly } from '../auth/auth.guard';
 import { SessionService } from '../auth/session.service';
 import { parseOr400 } from '../http/validate';
 import { JobsService } from '../jobs/jobs.service';
+import { SubscriptionsService } from '../subscriptions/subscriptions.service';
 import { newPasswordSchema, usernameSchema } from './user.types';
 import { UsersService } from './users.service';
 
@@ -22,6 +23,7 @@ export class UsersController {
     private readonly users: UsersService,
     private readonly sessions: SessionService,
     private readonly jobs: JobsService,
+    private readonly subscriptions: SubscriptionsService,
   ) {}
 
   @Post()
@@ -51,5 +53,6 @@ export class UsersController {
     const user = await this.users.remove(id);
     await this.sessions.revokeAll(user.id);
     await this.jobs.removeAllOf(user.id);
+    await this.subscriptions.removeAllOf(user.id);
   }
 }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { cookieKeys } from '../cookies/cookies-keys';
+import { webhookKeys } from '../webhooks/webhook-keys';
 import { ApiError } from '../http/api-error';
 import { channels, keys } from '../jobs/job-keys';
 import { RedisService } from '../redis/redis.module';
@@ -146,6 +147,7 @@ export class UsersService {
       .multi()
       .del(keys.user(id))
       .del(cookieKeys.ofUser(id))
+      .del(webhookKeys.ofUser(id))
       .srem(keys.users, id)
       .hdel(keys.usersByName, stored.username.toLowerCase())
       .exec();

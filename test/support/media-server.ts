@@ -13,6 +13,8 @@ export interface MediaServerOptions {
   ranges?: boolean;
   /** Drop the connection after `afterBytes` of the body, for the first `times` GETs of `path` (a flaky link). */
   cut?: { path: string; afterBytes: number; times: number };
+  /** Send `afterBytes` of `path`'s body, then nothing more while keeping the connection open (a source that hangs). */
+  stall?: { path: string; afterBytes: number };
 }
 
 export interface MediaServer {
@@ -27,6 +29,8 @@ export interface MediaServer {
   setBytesPerSecond(bytesPerSecond: number | undefined): void;
   /** How many responses `cut` has dropped so far. */
   cutsDone(): number;
+  /** How many responses `stall` has left hanging so far. */
+  stallsDone(): number;
 }
 
 export const CONTENT_TYPES: Readonly<Record<string, string>> = {
@@ -93,6 +97,7 @@ async function streamFile(
   end: number,
   bytesPerSecond: number | undefined,
   cut: { afterBytes: number; onCut(): void } | null = null,
+  stall: { afterBytes: number; onStall(): void } | null = null,
 ): Promise<void> {
   const chunk = bytesPerSecond ? Math.max(1024, Math.floor(bytesPerSecond / 20)) : 64 * 1024;
   const stream = createReadStream(file, { start, end, highWaterMark: chunk });
@@ -112,6 +117,14 @@ async function streamFile(
         await new Promise<void>((resolve) => res.write(piece.subarray(0, cut.afterBytes - sent), () => resolve()));
         stream.destroy();
         res.socket?.destroy();
+        return;
+      }
+      if (stall !== null && sent + piece.length >= stall.afterBytes) {
+        // A source that hangs: part of the body, then silence until the client gives up.
+        stall.onStall();
+        res.write(piece.subarray(0, stall.afterBytes - sent));
+        stream.destroy();
+        await new Promise<void>((resolve) => res.once('close', () => resolve()));
         return;
       }
       const data = piece;
@@ -146,6 +159,7 @@ export async function startMediaServer(root: string, opts: MediaServerOptions = 
   let bytesPerSecond = opts.bytesPerSecond;
   const rangesSupported = opts.ranges !== false;
   let cutsDone = 0;
+  let stallsDone = 0;
   const requests: string[] = [];
   const sockets = new Set<Socket>();
 
@@ -234,7 +248,11 @@ export async function startMediaServer(root: string, opts: MediaServerOptions = 
       opts.cut && pathname === opts.cut.path && cutsDone < opts.cut.times && length > opts.cut.afterBytes
         ? { afterBytes: opts.cut.afterBytes, onCut: () => (cutsDone += 1) }
         : null;
-    await streamFile(res, file, start, end, bytesPerSecond, cut);
+    const stall =
+      opts.stall && pathname === opts.stall.path && length > opts.stall.afterBytes
+        ? { afterBytes: opts.stall.afterBytes, onStall: () => (stallsDone += 1) }
+        : null;
+    await streamFile(res, file, start, end, bytesPerSecond, cut, stall);
   };
 
   const server = http.createServer((req, res) => {
@@ -268,6 +286,7 @@ export async function startMediaServer(root: string, opts: MediaServerOptions = 
       bytesPerSecond = bps;
     },
     cutsDone: () => cutsDone,
+    stallsDone: () => stallsDone,
     stop: () => {
       stopped ??= new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -161,3 +161,39 @@ export async function makeLongMp4(dir: string, seconds: number): Promise<string>
   ]);
   return file;
 }
+
+/**
+ * A page with one `<video>` tag per clip (file names relative to the page), which yt-dlp's
+ * generic extractor reads as a playlist; written as `name` in `dir` (write it again to add a clip).
+ */
+export async function writePlaylistPage(dir: string, name: string, title: string, clips: readonly string[]): Promise<string> {
+  const videos = clips.map((clip) => `<video src="${clip}" controls width="320" height="180"></video>`).join('\n');
+  const html = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>${title}</title>
+<meta property="og:title" content="${title}">
+</head>
+<body>
+<h1>${title}</h1>
+${videos}
+</body>
+</html>
+`;
+  const file = path.join(dir, name);
+  await fsp.writeFile(file, html);
+  return file;
+}
+
+/** A short H.264/AAC clip (320x180, 15 fps, `seconds` long) named `name` in `dir`: one entry of a playlist page. */
+export async function makeShortClip(dir: string, name: string, seconds: number, frequency = 440): Promise<string> {
+  const file = path.join(dir, name);
+  await runOk('ffmpeg', [
+    ...FF, '-f', 'lavfi', '-i', `testsrc2=size=320x180:rate=15:duration=${seconds}`,
+    '-f', 'lavfi', '-i', `sine=frequency=${frequency}:sample_rate=48000:duration=${seconds}`,
+    ...h264(15, 150), '-c:a', 'aac', '-b:a', '32k', '-ac', '1',
+    '-shortest', '-movflags', '+faststart', file,
+  ]);
+  return file;
+}

@@ -101,3 +101,44 @@ export async function waitForNoProcesses(probe: () => ProcInfo[], timeoutMs = 50
     await sleep(50);
   }
 }
+
+export interface ProcIdentity {
+  pid: number;
+  pgid: number;
+  /** Kernel start time (clock ticks since boot): a pid reused later has another. */
+  startTicks: number;
+  cmd: string;
+}
+
+/** pid, process group, start time and command line, or undefined once gone (zombies count as gone). */
+export function identify(pid: number): ProcIdentity | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (rest[0] === 'Z' || rest[0] === 'X') return undefined;
+    const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0+$/, '').split('\0').join(' ');
+    return { pid, pgid: Number(rest[2]), startTicks: Number(rest[19]), cmd };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Every live descendant of `pid`, identified (take it just before killing `pid`). */
+export function descendantsOf(pid: number): ProcIdentity[] {
+  return childProcessesOf(pid)
+    .map(identify)
+    .filter((p): p is ProcIdentity => p !== undefined);
+}
+
+/** Those of `before` still running as the same process (same pid and start time). */
+export function stillRunning(before: ProcIdentity[]): ProcIdentity[] {
+  return before.filter((p) => identify(p.pid)?.startTicks === p.startTicks);
+}
+
+/** Live processes in any of these process groups (a tool's group holds whatever it started). */
+export function membersOfGroups(pgids: Iterable<number>): ProcIdentity[] {
+  const wanted = new Set(pgids);
+  return pids()
+    .map(identify)
+    .filter((p): p is ProcIdentity => p !== undefined && wanted.has(p.pgid) && p.pid !== process.pid);
+}

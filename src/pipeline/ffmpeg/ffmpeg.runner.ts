@@ -2,6 +2,8 @@ import { createInterface } from 'node:readline';
 import { Inject, Injectable } from '@nestjs/common';
 import ffmpeg, { FfprobeData } from 'fluent-ffmpeg';
 import { APP_CONFIG, AppConfig } from '../../config/config';
+import { StallWatch } from '../process/tool-context';
+import { ToolsGuard } from '../process/tools-guard';
 import type { FfmpegArgs } from './hls-args';
 
 export interface FfmpegRunOptions {
@@ -26,13 +28,16 @@ export class FfmpegFailed extends Error {
 /** The one place that runs ffmpeg and ffprobe (through fluent-ffmpeg), as promises. */
 @Injectable()
 export class FfmpegRunner {
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly tools: ToolsGuard,
+  ) {}
 
   /** `inputOptions` go before the file (e.g. SOURCE_INPUT_OPTIONS). */
   probe(file: string, inputOptions: readonly string[] = []): Promise<FfprobeData> {
     return new Promise((resolve, reject) =>
       ffmpeg(file)
-        .setFfprobePath(this.config.ffprobePath)
+        .setFfprobePath(this.tools.ffprobePath)
         .ffprobe([...inputOptions], (err: Error | null, data: FfprobeData) => (err ? reject(err) : resolve(data))),
     );
   }
@@ -43,7 +48,7 @@ export class FfmpegRunner {
       const stderr: string[] = [];
       let aborted = false;
       const command = ffmpeg(opts.input)
-        .setFfmpegPath(this.config.ffmpegPath)
+        .setFfmpegPath(this.tools.ffmpegPath)
         // Spread, never one array: given one array fluent-ffmpeg splits "a b" elements in two.
         .inputOptions(...opts.args.inputOptions)
         .outputOptions(...opts.args.outputOptions)
@@ -53,23 +58,35 @@ export class FfmpegRunner {
         command.kill('SIGKILL');
       };
       opts.signal?.addEventListener('abort', abort, { once: true });
+      // ffmpeg prints a -progress block every half second while it works: silence is a stall.
+      const stall = StallWatch.forTool('ffmpeg', () => command.kill('SIGKILL'));
+      let entry: string | null = null;
+      const done = () => {
+        opts.signal?.removeEventListener('abort', abort);
+        stall.dispose();
+        this.tools.ledger?.forget(entry);
+      };
       command
         .on('start', () => {
           // fluent-ffmpeg's kill() does nothing before the process exists: honour an early abort.
           if (aborted) command.kill('SIGKILL');
-          const proc = (command as unknown as { ffmpegProc?: { stdout?: NodeJS.ReadableStream } }).ffmpegProc;
+          const proc = (command as unknown as { ffmpegProc?: { pid?: number; stdout?: NodeJS.ReadableStream } }).ffmpegProc;
+          // Not a group of its own (fluent-ffmpeg spawns it in ours): a leftover is stopped by pid only.
+          if (proc?.pid) entry = this.tools.ledger?.record('pid', proc.pid) ?? null;
+          proc?.stdout?.on('data', () => stall.touch());
           if (proc?.stdout && opts.onProgressLine) createInterface({ input: proc.stdout }).on('line', opts.onProgressLine);
         })
         .on('stderr', (line: string) => {
+          stall.touch();
           stderr.push(line);
           if (stderr.length > 30) stderr.shift();
         })
         .on('error', (err: Error) => {
-          opts.signal?.removeEventListener('abort', abort);
-          reject(new FfmpegFailed(err.message, stderr.join('\n'), aborted));
+          done();
+          reject(new FfmpegFailed(err.message, stderr.join('\n'), aborted || stall.stalled));
         })
         .on('end', () => {
-          opts.signal?.removeEventListener('abort', abort);
+          done();
           resolve();
         })
         .run();

@@ -1,5 +1,9 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { resolveExecutable } from './executable';
+import { StallWatch } from './tool-context';
+import { guardedArgv } from './tool-guard';
+import type { ToolLedger } from './tool-ledger';
 
 export interface ToolRun {
   exitCode: number | null;
@@ -9,6 +13,8 @@ export interface ToolRun {
   /** The last lines of stderr, for error messages. */
   stderrTail: string;
   aborted: boolean;
+  /** Killed because it printed nothing for the job's stall timeout (the job is failed by its stage). */
+  stalled: boolean;
 }
 
 export interface ToolOptions {
@@ -22,18 +28,40 @@ export interface ToolOptions {
   maxStdoutBytes?: number;
 }
 
+/** How this process starts tools: set once by a worker at start (ToolsGuard); unset, tools run bare. */
+export interface ToolLaunch {
+  /** setpriv, for the pdeathsig group guard; null where it is missing. */
+  setprivPath: string | null;
+  ledger: ToolLedger | null;
+}
+
+let launch: ToolLaunch = { setprivPath: null, ledger: null };
+
+export function configureToolLaunch(next: ToolLaunch): void {
+  launch = next;
+}
+
 /**
  * Runs a tool with an argv array (never a shell). The tool gets its own process group so that
- * an abort kills it and everything it started (yt-dlp runs ffmpeg for merges and HLS) at once.
+ * an abort kills it and everything it started (yt-dlp runs ffmpeg for merges and HLS) at once;
+ * under the group guard (tool-guard.ts) that group also dies with this process, however it dies.
  */
 export function runTool(command: string, args: string[], opts: ToolOptions = {}): Promise<ToolRun> {
   return new Promise((resolve, reject) => {
     if (opts.signal?.aborted) {
-      resolve({ exitCode: null, signal: 'SIGKILL', stdout: '', stderrTail: '', aborted: true });
+      resolve({ exitCode: null, signal: 'SIGKILL', stdout: '', stderrTail: '', aborted: true, stalled: false });
       return;
     }
     const env = opts.env ? { ...process.env, ...opts.env } : process.env;
-    const child = spawn(command, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], cwd: opts.cwd, env });
+    // The guard would report a missing tool as exit 127: callers expect the rejection below.
+    const { setprivPath, ledger } = launch;
+    if (setprivPath && !resolveExecutable(command, env.PATH)) {
+      reject(new Error(`${command} is not installed (not found on PATH)`));
+      return;
+    }
+    const argv = setprivPath ? guardedArgv(setprivPath, command, args) : { command, args };
+    const child = spawn(argv.command, argv.args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], cwd: opts.cwd, env });
+    const entry = child.pid ? (ledger?.record('group', child.pid) ?? null) : null;
     let stdout = '';
     let stdoutBytes = 0;
     const stderrLines: string[] = [];
@@ -48,6 +76,9 @@ export function runTool(command: string, args: string[], opts: ToolOptions = {})
       }
     };
     opts.signal?.addEventListener('abort', killGroup, { once: true });
+    const stall = StallWatch.forTool(command, killGroup);
+    child.stdout.on('data', () => stall.touch());
+    child.stderr.on('data', () => stall.touch());
 
     createInterface({ input: child.stdout }).on('line', (line) => {
       if (opts.collectStdout && stdoutBytes < (opts.maxStdoutBytes ?? 64 * 1024 * 1024)) {
@@ -62,13 +93,18 @@ export function runTool(command: string, args: string[], opts: ToolOptions = {})
       opts.onStderrLine?.(line);
     });
 
-    child.once('error', (err: NodeJS.ErrnoException) => {
+    const done = () => {
       opts.signal?.removeEventListener('abort', killGroup);
-      reject(err.code === 'ENOENT' ? new Error(`${command} is not installed (not found on PATH)`) : err);
+      stall.dispose();
+      ledger?.forget(entry);
+    };
+    child.once('error', (err: NodeJS.ErrnoException) => {
+      done();
+      reject(err.code === 'ENOENT' ? new Error(`${argv.command} is not installed (not found on PATH)`) : err);
     });
     child.once('close', (exitCode, signal) => {
-      opts.signal?.removeEventListener('abort', killGroup);
-      resolve({ exitCode, signal, stdout, stderrTail: stderrLines.join('\n'), aborted });
+      done();
+      resolve({ exitCode, signal, stdout, stderrTail: stderrLines.join('\n'), aborted, stalled: stall.stalled });
     });
   });
 }

@@ -32,6 +32,14 @@ export const FORMAT_PRINT_TEMPLATE = `before_dl:${FORMAT_LINE_PREFIX}%(.{format_
 /** Once, at the very end: the absolute path of the finished (merged) file. */
 export const FILEPATH_PRINT_TEMPLATE = `after_move:${FILEPATH_LINE_PREFIX}%(filepath)s`;
 
+export const SUBTITLES_LINE_PREFIX = '[vidpipe-subs] ';
+/** Once, at the end: `{ lang: { ext, filepath, url } }` of the subtitle files written (`null`: none). */
+export const SUBTITLES_PRINT_TEMPLATE = `after_move:${SUBTITLES_LINE_PREFIX}%(requested_subtitles)j`;
+/** Subtitle tracks kept per job (SUBTITLE_LANGS may match many more on some sites). */
+export const MAX_SUBTITLE_TRACKS = 8;
+// What ffmpeg converts to WebVTT; `best` (e.g. TTML, json3) is tried and skipped with a note if it cannot.
+export const SUBTITLE_FORMATS = 'vtt/srt/ass/best';
+
 /** yt-dlp's read size: how often it reports progress, and what each report costs. */
 export const BUFFER_SIZE = '64K';
 
@@ -80,11 +88,24 @@ export function ytdlpProbeArgs(url: string): string[] {
   return ['-J', ...COMMON_ARGS, '--no-warnings', '--', url];
 }
 
+/**
+ * The probe of a job that may be a playlist: a single video comes back described as by
+ * ytdlpProbeArgs; a playlist comes back as its entries' URLs and titles without probing each
+ * (`--flat-playlist`), at most `maxItems` of them. No `--playlist-items 1` here: that is what
+ * takes the first video only. `--no-playlist` stays: a video link that names its playlist means the video.
+ */
+export function ytdlpListArgs(url: string, maxItems: number): string[] {
+  const common = COMMON_ARGS.filter((arg, i) => arg !== '--playlist-items' && COMMON_ARGS[i - 1] !== '--playlist-items');
+  return ['-J', '--flat-playlist', '--playlist-end', String(Math.max(1, Math.floor(maxItems))), ...common, '--no-warnings', '--', url];
+}
+
 export interface YtdlpDownloadOptions {
   url: string;
   format: JobFormat;
   outputDir: string;
   maxBytes?: number | null;
+  /** yt-dlp's `--sub-langs` (e.g. `all`, `en,zh.*`, `all,-live_chat`); null or absent: no subtitles. */
+  subtitleLangs?: string | null;
 }
 
 export function ytdlpDownloadArgs(opts: YtdlpDownloadOptions): string[] {
@@ -118,6 +139,16 @@ export function ytdlpDownloadArgs(opts: YtdlpDownloadOptions): string[] {
     // `.part` files are kept (no --no-part): an interrupted download never looks like a finished source.
   ];
   if (opts.maxBytes != null && opts.maxBytes > 0) args.push('--max-filesize', String(Math.floor(opts.maxBytes)));
+  // Written next to the source as source.<lang>.<ext>; auto-generated captions are not asked for.
+  if (opts.subtitleLangs) args.push('--write-subs', '--sub-langs', opts.subtitleLangs, '--sub-format', SUBTITLE_FORMATS, '--print', SUBTITLES_PRINT_TEMPLATE);
   args.push('--', opts.url);
   return args;
+}
+
+/**
+ * `--sub-langs` without one language, after yt-dlp failed to fetch it (it fails the whole run for
+ * one missing subtitle): yt-dlp reads each entry as a regex anchored at both ends.
+ */
+export function subLangsWithout(subLangs: string, lang: string): string {
+  return `${subLangs},-${lang.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`;
 }

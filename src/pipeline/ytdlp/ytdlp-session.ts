@@ -8,11 +8,13 @@ import { EgressProxy, ytdlpProxyEnv } from '../egress/egress-proxy';
 import { PipelineError } from '../pipeline-error';
 import { runTool, ToolOptions, ToolRun } from '../process/run-tool';
 import { ToolStop } from '../process/tool-stop';
-import { ytdlpDownloadArgs, ytdlpProbeArgs } from './ytdlp-args';
+import { subLangsWithout, ytdlpDownloadArgs, ytdlpListArgs, ytdlpProbeArgs } from './ytdlp-args';
 import { withCookiesUsed, ytdlpErrorFromOutput, ytdlpErrorWithoutFile } from './ytdlp-errors';
 import { downloadedFilepathFromLine, requestedFormatFromLine } from './ytdlp-output';
+import { flatPlaylistFromJson, FlatPlaylist, isPlaylistJson } from './ytdlp-playlist';
 import { probeInfoFromJson, ProbeInfo } from './ytdlp-probe';
 import { downloadMessage, DownloadProgressTracker, downloadProgressFromLine, DownloadProgressView } from './ytdlp-progress';
+import { failedSubtitleFromStderr, subtitleFilesFromLine, SubtitleFile } from './ytdlp-subtitles';
 
 export interface YtdlpRunOptions {
   /** The yt-dlp to start; the same for every run of the job. */
@@ -38,27 +40,86 @@ export interface DownloadRequest {
   signal: AbortSignal;
   /** Every progress line, as one monotone view and the sentence to show with it. */
   onProgress(view: DownloadProgressView, message: string): void;
+  /** yt-dlp's `--sub-langs` (SUBTITLE_LANGS); null or absent: no subtitles. */
+  subtitleLangs?: string | null;
 }
+
+/** What a download left for the transcode: the source, and the subtitles fetched with it. */
+export interface DownloadResult {
+  sourcePath: string;
+  subtitles: DownloadedSubtitles;
+}
+
+export interface DownloadedSubtitles {
+  /** At most MAX_SUBTITLE_TRACKS, in the site's order, as served (any format). */
+  files: SubtitleFile[];
+  /** Languages that could not be fetched, each with the reason, for the job's message. */
+  skipped: string[];
+}
+
+/** What a link turned out to be. */
+export type Listing = { kind: 'playlist'; playlist: FlatPlaylist } | { kind: 'video'; info: ProbeInfo };
 
 const SIZE_WATCH_MS = 1000;
 
 export class YtdlpSession {
   constructor(private readonly run: YtdlpRunOptions) {}
 
+  /** One video: the first entry of a playlist (a child job, or `playlist: false`). */
   async probe(url: string, signal: AbortSignal): Promise<ProbeInfo> {
-    const run = await this.start(ytdlpProbeArgs(url), { signal, collectStdout: true });
-    if (run.aborted) throw new PipelineError('internal_error', 'Cancelled');
-    this.throwIfRefused();
-    if (run.exitCode !== 0) throw this.failure(ytdlpErrorFromOutput(run.stderrTail, run.exitCode));
+    const json = await this.runJson(ytdlpProbeArgs(url), signal);
     try {
-      return probeInfoFromJson(JSON.parse(run.stdout));
+      return probeInfoFromJson(json);
     } catch {
       throw new PipelineError('unsupported_url', 'The link did not describe a video that can be downloaded.');
     }
   }
 
-  /** Downloads into `outputDir` and returns the finished file's path, inside that folder. */
-  async download(req: DownloadRequest): Promise<string> {
+  /**
+   * The probe of a link that may be a playlist, in one run: a playlist's entries (flat, never
+   * probed one by one, at most `maxItems`), or the video it is.
+   */
+  async list(url: string, maxItems: number, signal: AbortSignal): Promise<Listing> {
+    const json = await this.runJson(ytdlpListArgs(url, maxItems), signal);
+    if (isPlaylistJson(json)) return { kind: 'playlist', playlist: flatPlaylistFromJson(json, maxItems) };
+    return { kind: 'video', info: probeInfoFromJson(json) };
+  }
+
+  private async runJson(args: string[], signal: AbortSignal): Promise<unknown> {
+    const run = await this.start(args, { signal, collectStdout: true });
+    if (run.aborted) throw new PipelineError('internal_error', 'Cancelled');
+    this.throwIfRefused();
+    if (run.exitCode !== 0) throw this.failure(ytdlpErrorFromOutput(run.stderrTail, run.exitCode));
+    try {
+      return JSON.parse(run.stdout) as unknown;
+    } catch {
+      throw new PipelineError('unsupported_url', 'The link did not describe a video that can be downloaded.');
+    }
+  }
+
+  /**
+   * Downloads into `outputDir`: the finished file's path, inside that folder, and the subtitle files
+   * left beside it. yt-dlp ends the whole run when one subtitle cannot be fetched (before the video),
+   * so the run goes again without that language — twice at most, then without subtitles.
+   */
+  async download(req: DownloadRequest): Promise<DownloadResult> {
+    const skipped: string[] = [];
+    // Audio jobs keep no subtitles (nothing to show them on): not fetched either.
+    let subtitleLangs = req.format === 'audio' ? null : (req.subtitleLangs ?? null);
+    for (let tries = 0; ; tries++) {
+      const result = await this.downloadRun(req, subtitleLangs);
+      if ('sourcePath' in result) return { ...result, subtitles: { files: result.subtitles, skipped } };
+      const refused = this.run.egress?.blocked.splice(0)[0]; // the subtitle's refusal: it is left out now
+      skipped.push(`${result.failedSubtitle.lang} (${refused ? `refused: ${refused.reason}` : result.failedSubtitle.reason})`);
+      subtitleLangs = tries < 1 && subtitleLangs ? subLangsWithout(subtitleLangs, result.failedSubtitle.lang) : null;
+      if (!subtitleLangs) skipped.push('every other language (too many failed)');
+    }
+  }
+
+  private async downloadRun(
+    req: DownloadRequest,
+    subtitleLangs: string | null,
+  ): Promise<{ sourcePath: string; subtitles: SubtitleFile[] } | { failedSubtitle: { lang: string; reason: string } }> {
     const { maxBytes, outputDir } = req;
     const tracker = new DownloadProgressTracker();
     // yt-dlp checks --max-filesize per HLS fragment only: the whole size is held to it here too.
@@ -73,10 +134,11 @@ export class YtdlpSession {
         }, SIZE_WATCH_MS)
       : null;
     let finalPath: string | null = null;
+    let subtitles: SubtitleFile[] = [];
     let label = 'Downloading';
     let run: ToolRun;
     try {
-      run = await this.start(ytdlpDownloadArgs({ url: req.url, format: req.format, outputDir, maxBytes }), {
+      run = await this.start(ytdlpDownloadArgs({ url: req.url, format: req.format, outputDir, maxBytes, subtitleLangs }), {
         signal: toolStop.signal,
         onStdoutLine: (line) => {
           const progress = downloadProgressFromLine(line);
@@ -92,6 +154,7 @@ export class YtdlpSession {
             if (requested.height) label = `Downloading ${requested.height}p`;
             return;
           }
+          subtitles = subtitleFilesFromLine(line) ?? subtitles;
           finalPath = downloadedFilepathFromLine(line) ?? finalPath;
         },
       });
@@ -101,6 +164,8 @@ export class YtdlpSession {
     }
     if (toolStop.reason === 'too_large') throw pipelineError(ytdlpErrorWithoutFile(maxBytes));
     if (run.aborted) throw new PipelineError('internal_error', 'Cancelled');
+    const failedSubtitle = subtitleLangs && run.exitCode !== 0 ? failedSubtitleFromStderr(run.stderrTail) : null;
+    if (failedSubtitle) return { failedSubtitle };
     // Also after a "success": yt-dlp skips an HLS fragment it could not fetch and carries on.
     this.throwIfRefused();
     if (run.exitCode !== 0) throw this.failure(ytdlpErrorFromOutput(run.stderrTail, run.exitCode, maxBytes));
@@ -111,7 +176,9 @@ export class YtdlpSession {
     if (!stat) throw new PipelineError('download_failed', 'The download finished but produced no file.');
     // A download too quick for the folder watch (ffmpeg fetching HLS reports no progress).
     if (maxBytes && stat.size > maxBytes) throw pipelineError(ytdlpErrorWithoutFile(maxBytes));
-    return resolved;
+    // Only subtitle files inside our folder, like the source.
+    const inFolder = subtitles.filter((f) => path.dirname(path.resolve(f.path)) === path.resolve(outputDir));
+    return { sourcePath: resolved, subtitles: inFolder.map((f) => ({ ...f, path: path.resolve(f.path) })) };
   }
 
   /** Through the proxy by environment only (see ytdlpProxyEnv): `--proxy` would leave ftp out. */

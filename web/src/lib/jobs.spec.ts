@@ -4,6 +4,8 @@ import { mergeJobs, reconcilePage, removeJob, visibleJobs } from './jobs';
 import { noteSeen, timeline } from './timeline';
 
 const snap = (over: Partial<JobSnapshot> & { id: string }): JobSnapshot => ({
+  kind: 'video',
+  parentId: null,
   url: `https://example.com/${over.id}`,
   format: 'best',
   ownerId: 'u1',

@@ -1,0 +1,91 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
+import { Inject, Logger } from '@nestjs/common';
+import type { Job, Queue } from 'bullmq';
+import { APP_CONFIG, AppConfig } from '../config/config';
+import { keys } from '../jobs/job-keys';
+import { JobStore } from '../jobs/job.store';
+import { checkUrl } from '../jobs/url-policy';
+import { PipelineError } from '../pipeline/pipeline-error';
+import { WaitingJobs } from '../pipeline/waiting-jobs';
+import { YtdlpClient } from '../pipeline/ytdlp/ytdlp.client';
+import type { PlaylistEntry } from '../pipeline/ytdlp/ytdlp-playlist';
+import { RedisService } from '../redis/redis.module';
+import { StoredSubscription, SubscriptionRecords } from './subscription-records';
+import { SubscriptionCheck, SUBSCRIPTIONS_QUEUE } from './subscription.types';
+
+/** A listing that hangs must not hold the subscriptions queue for ever. */
+const CHECK_TIMEOUT_MS = 5 * 60_000;
+
+/**
+ * One check of a subscription: the URL judged again, the source listed flat through the same
+ * yt-dlp client as jobs (proxy, cookies, binary), and a job for each entry never seen before —
+ * waiting for its owner's places like a collection's children.
+ */
+@Processor(SUBSCRIPTIONS_QUEUE)
+export class SubscriptionCheckProcessor extends WorkerHost {
+  private readonly logger = new Logger('Subscriptions');
+  private readonly records: SubscriptionRecords;
+
+  constructor(
+    private readonly redis: RedisService,
+    private readonly store: JobStore,
+    private readonly waiting: WaitingJobs,
+    private readonly ytdlp: YtdlpClient,
+    @InjectQueue(SUBSCRIPTIONS_QUEUE) private readonly checks: Queue<SubscriptionCheck>,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {
+    super();
+    this.records = new SubscriptionRecords(redis.client);
+  }
+
+  async process(job: Job<SubscriptionCheck>): Promise<void> {
+    const sub = await this.records.get(job.data.subscriptionId);
+    // Deleted, or its account was: the scheduler goes too.
+    if (!sub || !(await this.redis.client.exists(keys.user(sub.ownerId)))) {
+      if (sub) await this.records.remove(sub);
+      await this.checks.removeJobScheduler(job.data.subscriptionId);
+      return;
+    }
+    let lastError: string | null = null;
+    try {
+      const made = await this.check(sub);
+      if (made > 0) this.logger.log(`Subscription ${sub.id}: ${made} new video(s)`);
+    } catch (err) {
+      lastError = err instanceof PipelineError ? err.message : `The check failed: ${(err as Error).message}`;
+    }
+    await this.records.checked(sub.id, lastError);
+  }
+
+  /** The number of jobs made. */
+  private async check(sub: StoredSubscription): Promise<number> {
+    const verdict = await checkUrl(sub.url, { allowPrivate: this.config.allowPrivateUrls, allowAddresses: this.config.allowedPrivateAddresses });
+    if (!verdict.ok) throw new PipelineError(verdict.code, verdict.message);
+    const entries = await this.list(sub);
+    let made = 0;
+    for (const entry of entries) {
+      if (!(await this.records.markSeen(sub.id, entry.url))) continue;
+      if (!(await this.records.get(sub.id))) break; // deleted while it was being checked
+      await this.store.createWaitingJob({ ownerId: sub.ownerId, url: entry.url, format: sub.format, title: entry.title }, sub.maxActive);
+      made++;
+    }
+    if (made > 0) await this.waiting.startReleased(sub.ownerId);
+    return made;
+  }
+
+  private async list(sub: StoredSubscription): Promise<PlaylistEntry[]> {
+    // A folder of its own for the owner's cookies file during the run.
+    const workDir = path.join(this.config.workDir, 'subscriptions', sub.id);
+    await fs.mkdir(workDir, { recursive: true });
+    const ytdlp = await this.ytdlp.open({ ownerId: sub.ownerId, workDir });
+    try {
+      const listing = await ytdlp.session.list(sub.url, this.config.maxPlaylistItems, AbortSignal.timeout(CHECK_TIMEOUT_MS));
+      if (listing.kind === 'playlist') return listing.playlist.entries;
+      return [{ url: listing.info.webpageUrl ?? sub.url, title: listing.info.title }];
+    } finally {
+      await ytdlp.close();
+      await fs.rm(workDir, { recursive: true, force: true });
+    }
+  }
+}

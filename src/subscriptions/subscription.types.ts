@@ -1,0 +1,35 @@
+// A subscription as the API shows it, and its Redis keys. Pure: no NestJS.
+import type { JobFormat } from '../jobs/job.types';
+
+export const SUBSCRIPTIONS_QUEUE = 'subscriptions';
+export const DEFAULT_INTERVAL_MINUTES = 360;
+
+export interface Subscription {
+  id: string;
+  url: string;
+  format: JobFormat;
+  intervalMinutes: number;
+  /** When the last check ended (ISO); null before the first. */
+  lastCheckedAt: string | null;
+  /** How many entries it has seen (each became a job once). */
+  seen: number;
+  /** Why the last check could not list the source, as a sentence; null when it could. */
+  lastError: string | null;
+  createdAt: string;
+}
+
+/** The payload of one check (scheduled, or asked for). */
+export interface SubscriptionCheck {
+  subscriptionId: string;
+}
+
+export const subscriptionKeys = {
+  /** Hash: id, ownerId, url, format, intervalMinutes, maxActive, lastCheckedAt, lastError, createdAt. */
+  one: (id: string) => `vp:subscription:${id}`,
+  /** Set of every entry URL it has seen: a check makes jobs only for URLs it adds here. */
+  seen: (id: string) => `vp:subscription:${id}:seen`,
+  /** Zset of an owner's subscription ids, by creation time. */
+  ofOwner: (ownerId: string) => `vp:subscriptions:owner:${ownerId}`,
+} as const;
+
+export const SUBSCRIPTION_ID_PATTERN = /^[A-Za-z0-9_-]{12}$/;

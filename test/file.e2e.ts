@@ -1,0 +1,144 @@
+// The finished video as one file: GET /api/jobs/:id/file on the built app with real yt-dlp and
+// ffmpeg. The title (Chinese, quotes, a slash) names the download; ffprobe reads what arrives.
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { api, ApiHelpers, AppProcess, login, startApp } from './support/app';
+import { waitForState } from './support/jobs';
+import { makeMedia, MediaSet } from './support/media';
+import { MediaServer, startMediaServer } from './support/media-server';
+import { RedisHandle, startRedis } from './support/redis';
+import { makeTempDir, removeDir, runOk } from './support/util';
+
+const TITLE = '测试视频 "引号" AC/DC';
+
+let redis: RedisHandle;
+let media: MediaSet;
+let server: MediaServer;
+let app: AppProcess;
+let admin: ApiHelpers;
+let owner: { token: string; http: ApiHelpers };
+let other: ApiHelpers;
+let tmp: string;
+
+beforeAll(async () => {
+  [redis, media, tmp] = await Promise.all([startRedis(), makeMedia(), makeTempDir('file')]);
+  await fsp.writeFile(
+    path.join(media.dir, 'titled.html'),
+    `<!doctype html><html><head><meta charset="utf-8"><title>${TITLE.replace(/"/g, '&quot;')}</title></head><body><video src="clip.mp4"></video></body></html>`,
+  );
+  server = await startMediaServer(media.dir);
+  app = await startApp({ redisUrl: redis.url });
+  admin = api(app.baseUrl, (await login(app.baseUrl)).token);
+  for (const name of ['fileowner', 'fileother']) {
+    expect((await admin.post('/api/users', { username: name, password: 'correct horse battery', role: 'user' })).status).toBe(201);
+  }
+  const ownerToken = (await login(app.baseUrl, 'fileowner', 'correct horse battery')).token;
+  owner = { token: ownerToken, http: api(app.baseUrl, ownerToken) };
+  other = api(app.baseUrl, (await login(app.baseUrl, 'fileother', 'correct horse battery')).token);
+}, 60_000);
+
+afterAll(async () => {
+  await app?.stop();
+  await server?.stop();
+  await redis?.stop();
+  await media?.cleanup();
+  if (tmp) await removeDir(tmp);
+});
+
+async function fetchFile(id: string, headers: Record<string, string> = {}, token = owner.token) {
+  return fetch(`${app.baseUrl}/api/jobs/${id}/file`, { headers: { Authorization: `Bearer ${token}`, ...headers } });
+}
+
+async function probe(file: string) {
+  const { stdout } = await runOk('ffprobe', ['-v', 'error', '-show_entries', 'format=duration,format_name:stream=codec_name,codec_type', '-of', 'json', file]);
+  return JSON.parse(stdout) as { format: { duration: string; format_name: string }; streams: { codec_name: string; codec_type: string }[] };
+}
+
+async function sourceDuration(): Promise<number> {
+  return Number((await probe(media.h264Mp4)).format.duration);
+}
+
+describe('a finished video', () => {
+  let job: { id: string; result: { fileUrl: string; sizeBytes: number } };
+  let body: Buffer;
+
+  beforeAll(async () => {
+    const created = await owner.http.post('/api/jobs', { url: server.url('titled.html'), format: '720p' });
+    expect(created.status).toBe(201);
+    job = await waitForState(owner.http, created.body.id, ['completed'], 60_000);
+  }, 90_000);
+
+  it('downloads as one MP4 named after its title, H.264 + AAC as long as the source', async () => {
+    expect(job.result.fileUrl).toBe(`/api/jobs/${job.id}/file`);
+    const res = await fetchFile(job.id);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('video/mp4');
+    expect(res.headers.get('accept-ranges')).toBe('bytes');
+    const disposition = res.headers.get('content-disposition')!;
+    expect(disposition).toMatch(/^attachment; filename="[\x20-\x7e]+\.mp4"; filename\*=UTF-8''/);
+    expect(decodeURIComponent(/filename\*=UTF-8''(\S+)/.exec(disposition)![1])).toBe('测试视频 _引号_ AC_DC.mp4');
+    body = Buffer.from(await res.arrayBuffer());
+    const saved = path.join(tmp, 'download.mp4');
+    await fsp.writeFile(saved, body);
+    const probed = await probe(saved);
+    expect(probed.format.format_name).toContain('mp4');
+    expect(probed.streams.map((s) => `${s.codec_type}:${s.codec_name}`).sort()).toEqual(['audio:aac', 'video:h264']);
+    expect(Math.abs(Number(probed.format.duration) - (await sourceDuration()))).toBeLessThan(0.25);
+    // The index comes first (+faststart): a player can start before the download ends.
+    expect(body.indexOf('moov')).toBeLessThan(body.indexOf('mdat'));
+  });
+
+  it('answers a range with 206 and exactly those bytes', async () => {
+    const res = await fetchFile(job.id, { Range: 'bytes=100-1099' });
+    expect(res.status).toBe(206);
+    expect(res.headers.get('content-range')).toBe(`bytes 100-1099/${body.length}`);
+    expect(Buffer.from(await res.arrayBuffer()).equals(body.subarray(100, 1100))).toBe(true);
+  });
+
+  it("counts the file in the owner's media bytes", () => {
+    // The HLS segments hold the same streams again: the job keeps about twice the file.
+    expect(job.result.sizeBytes).toBeGreaterThan(body.length * 1.9);
+  });
+
+  it('is 404 for another user, exactly like a job that does not exist; an admin may have it', async () => {
+    const theirs = await other.get(`/api/jobs/${job.id}/file`);
+    const none = await other.get('/api/jobs/AAAAAAAAAAAA/file');
+    expect(theirs.status).toBe(404);
+    expect(theirs.body).toEqual(none.body);
+    expect((await admin.get(`/api/jobs/${job.id}/file`)).status).toBe(200);
+  });
+
+  it('is 404 once the job is deleted', async () => {
+    expect((await owner.http.del(`/api/jobs/${job.id}`)).status).toBe(204);
+    const res = await owner.http.get(`/api/jobs/${job.id}/file`);
+    expect(res.status).toBe(404);
+    expect(res.body.code).toBe('not_found');
+  });
+});
+
+it('an audio job downloads as M4A with only its AAC', async () => {
+  const created = await owner.http.post('/api/jobs', { url: server.url('clip.mp4'), format: 'audio' });
+  const job = await waitForState(owner.http, created.body.id, ['completed'], 60_000);
+  const res = await fetchFile(job.id);
+  expect(res.status).toBe(200);
+  expect(res.headers.get('content-type')).toBe('audio/mp4');
+  // No title from a direct file: yt-dlp names it after the file ("clip").
+  expect(res.headers.get('content-disposition')).toBe('attachment; filename="clip.m4a"');
+  const saved = path.join(tmp, 'download.m4a');
+  await fsp.writeFile(saved, Buffer.from(await res.arrayBuffer()));
+  const probed = await probe(saved);
+  expect(probed.streams.map((s) => s.codec_name)).toEqual(['aac']);
+  expect(Math.abs(Number(probed.format.duration) - (await sourceDuration()))).toBeLessThan(0.25);
+}, 90_000);
+
+it('is 404 while the job is not finished', async () => {
+  const slow = await startMediaServer(media.dir, { bytesPerSecond: 100_000 });
+  try {
+    const created = await owner.http.post('/api/jobs', { url: slow.url('clip.mp4') });
+    await waitForState(owner.http, created.body.id, ['downloading'], 30_000);
+    expect((await owner.http.get(`/api/jobs/${created.body.id}/file`)).status).toBe(404);
+    await owner.http.del(`/api/jobs/${created.body.id}`);
+  } finally {
+    await slow.stop();
+  }
+}, 60_000);
