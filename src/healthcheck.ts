@@ -2,10 +2,12 @@
 // (ROLE=worker) has no HTTP server: it is healthy while its heartbeat is in Redis (it beats every
 // 10 s, kept 30 s) and its process is alive here; without --pid any worker of this host counts (one
 // per container). An api (or `all`) is healthy when GET /api/health/ready answers 200.
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Redis from 'ioredis';
 import { ConfigError, parseConfig } from './config/config';
+import { procStat } from './pipeline/process/tool-ledger';
 import { redisOptionsFor } from './redis/redis-options';
 import { liveWorkers } from './workers/live-workers';
 import { workerKeys } from './workers/worker-keys';
@@ -22,7 +24,9 @@ async function main(): Promise<number> {
   try {
     await redis.connect();
     const pattern = pid !== null ? workerKeys.heartbeat(`${host}:${pid}`) : workerKeys.patternOnHost(host);
-    const workers = (await liveWorkers(redis, pattern)).filter((w) => w.host === host && isAlive(w.pid));
+    // Alive, and the very process that wrote the heartbeat: a restarted container's new worker often
+    // gets the dead one's pid, and the old heartbeat outlives it by up to 30 s.
+    const workers = (await liveWorkers(redis, pattern)).filter((w) => w.host === host && isAlive(w.pid) && wroteIt(w.pid, w.startedAt));
     if (workers.length === 0) {
       process.stdout.write(`unhealthy: no live worker ${pid !== null ? `${host}:${pid}` : `on ${host}`} has a heartbeat in Redis\n`);
       return 1;
@@ -43,6 +47,19 @@ async function apiReady(port: number): Promise<number> {
   process.stdout.write(`${res.ok ? 'healthy' : 'unhealthy'}: GET /api/health/ready answered ${res.status}\n`);
   return res.ok ? 0 : 1;
 }
+
+/** Whether process `pid` started before `startedAt` (the heartbeat's): else the heartbeat is an earlier process's. */
+function wroteIt(pid: number, startedAt: string): boolean {
+  const stat = procStat(pid);
+  if (!stat) return false;
+  const bootSec = Number(/^btime (\d+)$/m.exec(fs.readFileSync('/proc/stat', 'utf8'))?.[1] ?? 0);
+  const processStartMs = (bootSec + stat.startTicks / CLOCK_TICKS_PER_SECOND) * 1000;
+  // A worker records startedAt once booted, after its process began; a second of slack for rounding.
+  return Date.parse(startedAt) >= processStartMs - 1000;
+}
+
+/** USER_HZ: 100 on every Linux architecture Docker images run on. */
+const CLOCK_TICKS_PER_SECOND = 100;
 
 function isAlive(pid: number): boolean {
   try {

@@ -52,7 +52,7 @@ export class RetentionSweeper extends WorkerHost implements OnApplicationBootstr
     const jobs = (await Promise.all(ids.map((id) => this.store.get(id)))).filter((j): j is JobSnapshot => j !== null);
     let removed = 0;
     for (const job of expiredJobs(jobs, Date.now(), this.config.retentionMs)) {
-      await this.jobs.removeById(job.id).then(
+      await this.jobs.removeFinished(job.id, job.finishedAt as string).then(
         (gone) => (removed += gone ? 1 : 0),
         (err: Error) => this.logger.warn(`Could not remove job ${job.id}: ${err.message}`),
       );

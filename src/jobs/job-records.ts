@@ -44,10 +44,16 @@ export interface ChildEntry {
   title: string | null;
 }
 
+/** Least time between two progress roll-ups of one collection by one process. */
+const ROLL_UP_EVERY_MS = 500;
+
 export type JobEndedListener = (job: JobSnapshot) => unknown;
 
 export class JobRecords {
   private readonly endedListeners = new Set<JobEndedListener>();
+  /** The state this process last wrote for each running child, and the collections with a roll-up due. */
+  private readonly childStates = new Map<string, JobState>();
+  private readonly pendingRollUps = new Map<string, NodeJS.Timeout>();
 
   constructor(protected readonly redis: Redis) {
     redis.defineCommand('vpWriteJob', { numberOfKeys: 3, lua: WRITE_SCRIPT });
@@ -232,8 +238,34 @@ export class JobRecords {
     // Only these guards admit a job that has not ended: a write past them that ends it is the end.
     if (isFinalState(stored.state) && (guard === 'attempt' || guard === 'active')) this.emitEnded(stored);
     // Whoever wrote a child brings its collection up to date: no other process has to watch.
-    if (stored.parentId) await this.rollUp(stored.parentId).catch(() => undefined);
+    if (stored.parentId) await this.childWritten(stored);
     return stored;
+  }
+
+  /**
+   * A child's change of state reaches its collection at once; its progress (several writes a
+   * second per running child) at most once per ROLL_UP_EVERY_MS, so a collection of many running
+   * children does not rescan them on every progress line.
+   */
+  private async childWritten(child: JobSnapshot): Promise<void> {
+    const collectionId = child.parentId as string;
+    const changedState = this.childStates.get(child.id) !== child.state;
+    if (isFinalState(child.state)) this.childStates.delete(child.id);
+    else this.childStates.set(child.id, child.state);
+    if (!changedState) {
+      if (!this.pendingRollUps.has(collectionId)) {
+        const timer = setTimeout(() => {
+          this.pendingRollUps.delete(collectionId);
+          void this.rollUp(collectionId).catch(() => undefined);
+        }, ROLL_UP_EVERY_MS);
+        timer.unref();
+        this.pendingRollUps.set(collectionId, timer);
+      }
+      return;
+    }
+    clearTimeout(this.pendingRollUps.get(collectionId));
+    this.pendingRollUps.delete(collectionId);
+    await this.rollUp(collectionId).catch(() => undefined);
   }
 
   private emitEnded(job: JobSnapshot): void {

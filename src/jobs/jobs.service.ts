@@ -161,10 +161,13 @@ export class JobsService {
     await this.removeJob(await this.visible(user, id));
   }
 
-  /** The server's own removal (retention), by id: false when it was gone already. */
-  async removeById(id: string): Promise<boolean> {
+  /**
+   * The server's own removal of a finished job (retention): only while it is still the one that
+   * finished at `finishedAt` — a job retried since is running again and stays. False when not removed.
+   */
+  async removeFinished(id: string, finishedAt: string): Promise<boolean> {
     const job = await this.store.get(id);
-    if (!job) return false;
+    if (!job || !isFinalState(job.state) || job.finishedAt !== finishedAt) return false;
     await this.removeJob(job);
     return true;
   }

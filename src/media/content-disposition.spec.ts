@@ -29,6 +29,12 @@ describe('attachmentDisposition', () => {
     expect(nameFromHeader(mixed)).toBe('Café 咖啡 — live.mp4');
   });
 
+  it('survives a title with a broken character (a lone surrogate from yt-dlp\'s JSON), keeping the rest', () => {
+    const header = attachmentDisposition('Clip \ud83d part 2 \u4e2d', 'mp4');
+    expect(header).toContain("filename*=UTF-8''Clip%20%EF%BF%BD%20part%202%20%E4%B8%AD.mp4");
+    expect(header).not.toMatch(/[\r\n]/);
+  });
+
   it('cannot be broken by quotes, backslashes or CR/LF in the title', () => {
     const header = attachmentDisposition('He said "hi"\r\nSet-Cookie: x=1\\', 'mp4', 'video-1');
     expect(header).toMatch(HEADER_SAFE);

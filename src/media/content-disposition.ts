@@ -12,9 +12,13 @@ const PATH_CHARS = /[/\\:*?"<>|]/g;
 const WINDOWS_RESERVED = /^(con|prn|aux|nul|com\d|lpt\d)(\..*)?$/i;
 
 /** A title made safe as a file name without extension, or null when nothing usable is left. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
 export function safeFileStem(title: string | null | undefined, maxBytes = MAX_STEM_BYTES): string | null {
   if (!title) return null;
   let stem = title
+    // A lone surrogate (yt-dlp's JSON may carry one) would make encodeURIComponent throw.
+    .replace(LONE_SURROGATE, '\uFFFD')
     .normalize('NFC')
     .replace(INVISIBLE, ' ')
     .replace(PATH_CHARS, '_')

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
@@ -48,6 +49,11 @@ export class SubscriptionCheckProcessor extends WorkerHost {
       await this.checks.removeJobScheduler(job.data.subscriptionId);
       return;
     }
+    // A disabled account's subscriptions wait: nothing is fetched for it until an admin enables it.
+    if ((await this.redis.client.hget(keys.user(sub.ownerId), 'disabled')) === '1') {
+      await this.records.checked(sub.id, 'Not checked: the account is disabled.');
+      return;
+    }
     let lastError: string | null = null;
     try {
       const made = await this.check(sub);
@@ -75,8 +81,9 @@ export class SubscriptionCheckProcessor extends WorkerHost {
   }
 
   private async list(sub: StoredSubscription): Promise<PlaylistEntry[]> {
-    // A folder of its own for the owner's cookies file during the run.
-    const workDir = path.join(this.config.workDir, 'subscriptions', sub.id);
+    // A folder of this run's own for the owner's cookies file: a scheduled check and a "check now"
+    // of the same subscription may run at once.
+    const workDir = path.join(this.config.workDir, 'subscriptions', sub.id, randomUUID());
     await fs.mkdir(workDir, { recursive: true });
     const ytdlp = await this.ytdlp.open({ ownerId: sub.ownerId, workDir });
     try {
@@ -86,6 +93,7 @@ export class SubscriptionCheckProcessor extends WorkerHost {
     } finally {
       await ytdlp.close();
       await fs.rm(workDir, { recursive: true, force: true });
+      await fs.rmdir(path.dirname(workDir)).catch(() => undefined); // only when no other run is under way
     }
   }
 }

@@ -65,7 +65,8 @@ export class SubscriptionsService {
   /** Check now: answered at once, the check runs in a worker. */
   async checkNow(user: AuthUser, id: string): Promise<Subscription> {
     const sub = await this.visible(user, id);
-    await this.queue.add('check', { subscriptionId: sub.id }, CHECK_OPTIONS);
+    // One "check now" at a time per subscription: asking again while it waits or runs adds nothing.
+    await this.queue.add('check', { subscriptionId: sub.id }, { ...CHECK_OPTIONS, jobId: `check-now-${sub.id}`, removeOnComplete: true, removeOnFail: true });
     return publicSubscription(sub);
   }
 

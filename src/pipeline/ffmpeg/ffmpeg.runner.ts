@@ -5,6 +5,7 @@ import { APP_CONFIG, AppConfig } from '../../config/config';
 import { StallWatch } from '../process/tool-context';
 import { ToolsGuard } from '../process/tools-guard';
 import type { FfmpegArgs } from './hls-args';
+import { withProgress } from './progress-args';
 
 export interface FfmpegRunOptions {
   input: string;
@@ -13,6 +14,8 @@ export interface FfmpegRunOptions {
   signal?: AbortSignal;
   /** Each line of ffmpeg's `-progress pipe:1` output. */
   onProgressLine?: (line: string) => void;
+  /** Lower CPU priority (started under `nice -n`), for work that must yield to another run. */
+  niceness?: number;
 }
 
 export class FfmpegFailed extends Error {
@@ -50,9 +53,10 @@ export class FfmpegRunner {
       const command = ffmpeg(opts.input)
         .setFfmpegPath(this.tools.ffmpegPath)
         // Spread, never one array: given one array fluent-ffmpeg splits "a b" elements in two.
-        .inputOptions(...opts.args.inputOptions)
+        .inputOptions(...withProgress(opts.args.inputOptions))
         .outputOptions(...opts.args.outputOptions)
         .output(opts.output);
+      if (opts.niceness) command.renice(opts.niceness);
       const abort = () => {
         aborted = true;
         command.kill('SIGKILL');
@@ -93,3 +97,4 @@ export class FfmpegRunner {
     });
   }
 }
+
