@@ -30,7 +30,7 @@ describe('attachmentDisposition', () => {
   });
 
   it('survives a title with a broken character (a lone surrogate from yt-dlp\'s JSON), keeping the rest', () => {
-    const header = attachmentDisposition('Clip \ud83d part 2 \u4e2d', 'mp4');
+    const header = attachmentDisposition('Clip \ud83d part 2 \u4e2d', 'mp4', 'video-1');
     expect(header).toContain("filename*=UTF-8''Clip%20%EF%BF%BD%20part%202%20%E4%B8%AD.mp4");
     expect(header).not.toMatch(/[\r\n]/);
   });
