@@ -121,6 +121,18 @@ describe('collections', () => {
   const finish = (child: JobSnapshot) =>
     records.write(toCompleted(downloading(child), { playlistUrl: `/media/${child.id}/master.m3u8`, posterUrl: null, renditions: [], sizeBytes: 1, durationSec: 1, videoCopied: true }, 'Ready', new Date()), 'attempt');
 
+  it('announces each child with seq 1, so a client merging by seq takes its later changes', async () => {
+    const subscriber = new Redis(redis.url);
+    const seen: JobSnapshot[] = [];
+    await subscriber.subscribe(channels.jobEvents);
+    subscriber.on('message', (_channel: string, message: string) => seen.push(JSON.parse(message) as JobSnapshot));
+    const { children } = await collect('owner-announced', 2, 0);
+    await new Promise((r) => setTimeout(r, 100));
+    await subscriber.quit();
+    const announced = seen.filter((e) => children.some((c) => c.id === e.id));
+    expect(announced.map((e) => e.seq)).toEqual([1, 1]);
+  });
+
   it('gives back the collection’s own place, and starts children only as places free up, oldest first', async () => {
     const owner = 'owner-waiting';
     const { children } = await collect(owner, 3, 2);

@@ -113,7 +113,8 @@ redis.call('HSET', jobKey, 'data', data, 'seq', 1, 'state', 'queued', 'attempt',
   'order', order, 'waits', 1, 'maxActive', maxActive, 'percent', 0, 'parentId', parentId)
 for i = 3, #KEYS do redis.call('ZADD', KEYS[i], score, jobId) end
 redis.call('ZADD', waitingKey, order, jobId)
-redis.call('PUBLISH', channel, data)
+-- Stored without seq (it lives in its own field): published with it, as every other write is.
+redis.call('PUBLISH', channel, '{"seq":1,' .. string.sub(data, 2))
 return 1
 `;
 

@@ -14,6 +14,7 @@ import { useLocation } from './router';
 const JobPage = lazy(() => import('./pages/JobPage').then((m) => ({ default: m.JobPage })));
 const AccountPage = lazy(() => import('./pages/AccountPage').then((m) => ({ default: m.AccountPage })));
 const UsersPage = lazy(() => import('./pages/UsersPage').then((m) => ({ default: m.UsersPage })));
+const WorkersPage = lazy(() => import('./pages/WorkersPage').then((m) => ({ default: m.WorkersPage })));
 
 export function App() {
   return (
@@ -70,7 +71,8 @@ function Dashboard({ me, onOut }: { me: Me; onOut(): void }) {
           {route.name === 'job' && <JobPage id={route.id} />}
           {route.name === 'account' && <AccountPage me={me} />}
           {route.name === 'users' && me.role === 'admin' && <UsersPage me={me} />}
-          {(route.name === 'notFound' || (route.name === 'users' && me.role !== 'admin')) && (
+          {route.name === 'workers' && me.role === 'admin' && <WorkersPage />}
+          {(route.name === 'notFound' || ((route.name === 'users' || route.name === 'workers') && me.role !== 'admin')) && (
             <h1 tabIndex={-1}>{t('job.notFound')}</h1>
           )}
         </Suspense>

@@ -2,6 +2,21 @@
 // and a sentence. A 401 on any call but login means the session ended elsewhere: listeners hear it.
 import type { JobFormat, JobSnapshot, JobState } from '@server/jobs/job.types';
 import type { User, UserRole } from '@server/users/user.types';
+import type { Subscription } from '@server/subscriptions/subscription.types';
+import type { PublicWebhook, WebhookDelivery, WebhookEvent } from '@server/webhooks/webhook.types';
+import type { WorkerHeartbeat } from '@server/workers/worker-keys';
+
+export type { Subscription, PublicWebhook, WebhookDelivery, WebhookEvent, WorkerHeartbeat };
+
+/** `details.ytdlp` of GET /api/health: the yt-dlp the next job gets. */
+export interface YtdlpHealth {
+  status: string;
+  version?: string | null;
+  ageDays?: number | null;
+  managed?: boolean;
+  stale?: boolean;
+  message?: string;
+}
 
 export interface Me {
   id: string;
@@ -105,7 +120,7 @@ export const api = {
     return request.then((r) => r.user);
   },
 
-  jobs: (q: { state?: JobState; limit: number; cursor?: string }) => call<JobPage>('GET', `/api/jobs?${query(q)}`),
+  jobs: (q: { state?: JobState; limit: number; cursor?: string; parentId?: string }) => call<JobPage>('GET', `/api/jobs?${query(q)}`),
   job: (id: string) => call<JobSnapshot>('GET', `/api/jobs/${encodeURIComponent(id)}`),
   create: (url: string, format: JobFormat) => call<JobSnapshot>('POST', '/api/jobs', { body: { url, format } }),
   cancel: (id: string) => call<JobSnapshot>('POST', `/api/jobs/${encodeURIComponent(id)}/cancel`),
@@ -115,6 +130,26 @@ export const api = {
   cookies: () => call<CookiesStatus>('GET', '/api/me/cookies'),
   putCookies: (file: Blob) => call<void>('PUT', '/api/me/cookies', { raw: { data: file, type: 'text/plain' } }),
   removeCookies: () => call<void>('DELETE', '/api/me/cookies'),
+
+  subscriptions: () => call<{ items: Subscription[] }>('GET', '/api/subscriptions').then((r) => r.items),
+  subscribe: (url: string, format: JobFormat, intervalMinutes: number) => call<Subscription>('POST', '/api/subscriptions', { body: { url, format, intervalMinutes } }),
+  checkSubscription: (id: string) => call<unknown>('POST', `/api/subscriptions/${encodeURIComponent(id)}/check`),
+  removeSubscription: (id: string) => call<void>('DELETE', `/api/subscriptions/${encodeURIComponent(id)}`),
+
+  webhooks: () => call<{ items: PublicWebhook[] }>('GET', '/api/webhooks').then((r) => r.items),
+  addWebhook: (url: string, events: WebhookEvent[], secret?: string) =>
+    call<PublicWebhook & { secret: string }>('POST', '/api/webhooks', { body: { url, events, ...(secret ? { secret } : {}) } }),
+  removeWebhook: (id: string) => call<void>('DELETE', `/api/webhooks/${encodeURIComponent(id)}`),
+  deliveries: (id: string) => call<{ items: WebhookDelivery[] }>('GET', `/api/webhooks/${encodeURIComponent(id)}/deliveries`).then((r) => r.items),
+
+  workers: () => call<{ workers: WorkerHeartbeat[] }>('GET', '/api/admin/workers').then((r) => r.workers),
+  updateYtdlp: () => call<{ workers: number }>('POST', '/api/admin/ytdlp/update'),
+  /** The health answer is 503 when something is down, and still carries its details then. */
+  ytdlpHealth: async (): Promise<YtdlpHealth | null> => {
+    const res = await fetch('/api/health', { credentials: 'same-origin', headers: { Accept: 'application/json' } }).catch(() => null);
+    const body = (await res?.json().catch(() => null)) as { details?: { ytdlp?: YtdlpHealth } } | null;
+    return body?.details?.ytdlp ?? null;
+  },
 
   users: () => call<{ items: User[] }>('GET', '/api/users').then((r) => r.items),
   createUser: (username: string, password: string, role: UserRole) => call<User>('POST', '/api/users', { body: { username, password, role } }),

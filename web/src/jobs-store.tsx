@@ -9,7 +9,8 @@ import { api } from './api';
 import { type JobMap, mergeJobs, reconcilePage, removeJob } from './lib/jobs';
 import { noteSeen, type SeenStates } from './lib/timeline';
 
-export type Connection = 'connecting' | 'live' | 'reconnecting' | 'offline';
+/** `restarting`: the api said it is stopping (serverShutdown), until the socket is back. */
+export type Connection = 'connecting' | 'live' | 'reconnecting' | 'restarting' | 'offline';
 const PAGE_SIZE = 50;
 
 interface Paging {
@@ -107,8 +108,14 @@ export function JobsProvider({ children }: { children: ReactNode }) {
 
   useEffect(() => {
     const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io('/jobs', { transports: ['websocket'], withCredentials: true });
-    const lost = () => setConnection(navigator.onLine ? 'reconnecting' : 'offline');
+    let restarting = false; // told by the server: say so rather than a bare "reconnecting"
+    const lost = () => setConnection(!navigator.onLine ? 'offline' : restarting ? 'restarting' : 'reconnecting');
+    socket.on('serverShutdown', () => {
+      restarting = true;
+      setConnection('restarting');
+    });
     socket.on('connect', () => {
+      restarting = false;
       setConnection('live');
       void refresh(pagingRef.current.state, false); // whatever changed while we were away
     });
@@ -124,7 +131,7 @@ export function JobsProvider({ children }: { children: ReactNode }) {
     });
     socket.on('job', (job) => merge([job]));
     socket.on('jobRemoved', ({ id }) => forget(id)); // deleted elsewhere: another tab, an admin
-    const online = () => setConnection(socket.connected ? 'live' : 'reconnecting');
+    const online = () => setConnection(socket.connected ? 'live' : restarting ? 'restarting' : 'reconnecting');
     const offline = () => setConnection('offline');
     window.addEventListener('online', online);
     window.addEventListener('offline', offline);

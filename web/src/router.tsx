@@ -1,4 +1,4 @@
-// A history router in a few lines: the dashboard has five routes and no nested layouts, so
+// A history router in a few lines: the dashboard has six routes and no nested layouts, so
 // react-router (~20 kB gzipped) would cost more than it gives.
 import { type AnchorHTMLAttributes, type MouseEvent, useSyncExternalStore } from 'react';
 

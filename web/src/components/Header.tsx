@@ -13,7 +13,13 @@ export function Header({ me, route, onLogout }: { me: Me; route: Route; onLogout
   const langId = useId();
   const current = (name: Route['name']) => (route.name === name ? 'page' : undefined);
   const indicator = connection === 'live' ? 'conn.live' : connection === 'offline' ? 'conn.offline' : 'conn.reconnecting';
+  // The banner is its own live region: the one sentence everyone must see while the api restarts.
+  const banner = connection === 'restarting' ? (
+    <p className="restart-banner" role="alert" data-testid="restarting">{t('conn.restarting')}</p>
+  ) : null;
   return (
+    <>
+    {banner}
     <header className="top">
       <Link to={pathOf.list()} className="brand">
         <img src="/icon-192.png" alt="" width={28} height={28} />
@@ -23,6 +29,7 @@ export function Header({ me, route, onLogout }: { me: Me; route: Route; onLogout
         <Link to={pathOf.list()} aria-current={current('list')}>{t('nav.list')}</Link>
         <Link to={pathOf.account()} aria-current={current('account')}>{t('nav.account')}</Link>
         {me.role === 'admin' && <Link to={pathOf.users()} aria-current={current('users')}>{t('nav.users')}</Link>}
+        {me.role === 'admin' && <Link to={pathOf.workers()} aria-current={current('workers')}>{t('nav.workers')}</Link>}
         {me.role === 'admin' && <a href="/admin/queues">{t('nav.queues')}</a>}
       </nav>
       <span className={`conn conn-${connection}`} role="status" data-testid="connection">
@@ -39,5 +46,6 @@ export function Header({ me, route, onLogout }: { me: Me; route: Route; onLogout
       <span className="who">{me.username}</span>
       <button type="button" onClick={onLogout}>{t('nav.logout')}</button>
     </header>
+    </>
   );
 }

@@ -1,9 +1,11 @@
-// Cancel while running, Retry once failed or cancelled, Delete after a confirmation dialog.
+// Cancel while running, Retry once failed or cancelled (a collection: once final), Download when
+// the file exists (a plain link: the session cookie is enough), Delete after a confirmation dialog.
 import { useState } from 'react';
 import { isFinalState, type JobSnapshot } from '@server/jobs/job.types';
 import { api, ApiFailure } from '../api';
 import { useI18n } from '../i18n';
 import { useJobsStore } from '../jobs-store';
+import { offersRetry } from '../lib/collections';
 import { displayTitle } from '../lib/describe';
 import { ConfirmDialog } from './ConfirmDialog';
 
@@ -46,10 +48,15 @@ export function JobActions({ job, onError, onDeleted, describedBy }: {
           {t('job.cancel')}
         </button>
       )}
-      {(job.state === 'failed' || job.state === 'cancelled') && (
+      {offersRetry(job) && (
         <button type="button" onClick={retry} disabled={busy} aria-describedby={describedBy}>
           {t('job.retry')}
         </button>
+      )}
+      {job.state === 'completed' && job.result?.fileUrl && (
+        <a className="button" href={job.result.fileUrl} download aria-describedby={describedBy} data-testid="download">
+          {t('job.download')}
+        </a>
       )}
       <button type="button" className="danger-outline" onClick={() => setConfirming(true)} disabled={busy} aria-describedby={describedBy}>
         {t('job.delete')}

@@ -1,21 +1,26 @@
 // One job in the list: picture, title (the link until probed), stage, live bar, facts, message, actions.
-import { useId } from 'react';
+// A collection shows its children's counts instead, and expands into its children.
+import { useId, useState } from 'react';
 import type { JobSnapshot } from '@server/jobs/job.types';
 import { useI18n } from '../i18n';
 import { displayTitle, downloadFacts, mediaFacts, pictureOf } from '../lib/describe';
 import { pathOf } from '../lib/routes';
 import { Link } from '../router';
+import { ChildCounts, ChildrenList } from './CollectionChildren';
 import { JobActions } from './JobActions';
 import { ProgressBar } from './ProgressBar';
 
 export function JobCard({ job, onError }: { job: JobSnapshot; onError(message: string): void }) {
   const { t, lang } = useI18n();
   const titleId = useId();
+  const childrenId = useId();
+  const [open, setOpen] = useState(false);
   const picture = pictureOf(job);
-  const facts = [...downloadFacts(job, lang), ...mediaFacts(job, lang)];
+  const isCollection = job.kind === 'collection';
+  const facts = isCollection ? [] : [...downloadFacts(job, lang), ...mediaFacts(job, lang)];
   const message = job.error?.message ?? job.message;
   return (
-    <li className={`card state-${job.state}`} data-testid="job" data-state={job.state} data-id={job.id}>
+    <li className={`card state-${job.state}${isCollection ? ' collection' : ''}`} data-testid="job" data-state={job.state} data-id={job.id} data-kind={job.kind}>
       <Link to={pathOf.job(job.id)} className="thumb" tabIndex={-1} aria-hidden="true">
         {picture ? <img src={picture} alt="" loading="lazy" referrerPolicy="no-referrer" /> : null}
       </Link>
@@ -24,7 +29,9 @@ export function JobCard({ job, onError }: { job: JobSnapshot; onError(message: s
           <Link to={pathOf.job(job.id)}>{displayTitle(job)}</Link>
         </h3>
         <p className="meta">
+          {isCollection && <span className="badge">{t('collection.label')}</span>}
           <span className={`stage stage-${job.state}`} data-testid="stage">{t(`state.${job.state}`)}</span>
+          {isCollection && <ChildCounts counts={job.children} />}
           {facts.map((f) => (
             <span key={f} className="fact">{f}</span>
           ))}
@@ -33,6 +40,14 @@ export function JobCard({ job, onError }: { job: JobSnapshot; onError(message: s
         {message && <p className={job.error ? 'message error-text' : 'message'} data-testid="message">{message}</p>}
       </div>
       <JobActions job={job} onError={onError} describedBy={titleId} />
+      {isCollection && (
+        <div className="children-box">
+          <button type="button" className="disclosure" aria-expanded={open} aria-controls={childrenId} onClick={() => setOpen(!open)} aria-describedby={titleId}>
+            {open ? '▾ ' : '▸ '}{t(open ? 'collection.hide' : 'collection.show')}
+          </button>
+          <div id={childrenId}>{open && <ChildrenList parent={job} />}</div>
+        </div>
+      )}
     </li>
   );
 }

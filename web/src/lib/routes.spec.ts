@@ -6,6 +6,7 @@ describe('routes', () => {
     expect(matchRoute('')).toEqual({ name: 'list' });
     expect(matchRoute('/account/')).toEqual({ name: 'account' });
     expect(matchRoute('/admin/users')).toEqual({ name: 'users' });
+    expect(matchRoute('/admin/workers')).toEqual({ name: 'workers' });
     expect(matchRoute('/jobs/aB3_x-9')).toEqual({ name: 'job', id: 'aB3_x-9' });
   });
   it('says not found for anything else, including ids that could not be a job', () => {

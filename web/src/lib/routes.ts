@@ -4,6 +4,7 @@ export type Route =
   | { name: 'job'; id: string }
   | { name: 'account' }
   | { name: 'users' }
+  | { name: 'workers' }
   | { name: 'notFound' };
 
 const JOB_ID = /^[A-Za-z0-9_-]{1,128}$/;
@@ -13,6 +14,7 @@ export function matchRoute(pathname: string): Route {
   if (path === '/') return { name: 'list' };
   if (path === '/account') return { name: 'account' };
   if (path === '/admin/users') return { name: 'users' };
+  if (path === '/admin/workers') return { name: 'workers' };
   const job = /^\/jobs\/([^/]+)$/.exec(path);
   if (job) {
     let id: string;
@@ -31,6 +33,7 @@ export const pathOf = {
   job: (id: string) => `/jobs/${encodeURIComponent(id)}`,
   account: () => '/account',
   users: () => '/admin/users',
+  workers: () => '/admin/workers',
 };
 
 /**

@@ -1,8 +1,11 @@
-// `/account`: change the password; upload or remove the cookies.txt for sites that need a login.
+// `/account`: change the password; upload or remove the cookies.txt for sites that need a login;
+// subscriptions and webhooks (their own components).
 import { type FormEvent, useEffect, useId, useState } from 'react';
 import { api, ApiFailure, type CookiesStatus, type Me } from '../api';
 import { useI18n } from '../i18n';
 import { formatMoment } from '../lib/format';
+import { SubscriptionsSection } from '../components/SubscriptionsSection';
+import { WebhooksSection } from '../components/WebhooksSection';
 
 type Outcome = { ok: boolean; text: string } | null;
 
@@ -19,6 +22,8 @@ export function AccountPage({ me }: { me: Me }) {
       <p className="muted">{t('account.signedInAs', { name: me.username, role: t(me.role === 'admin' ? 'users.role.admin' : 'users.role.user') })}</p>
       <PasswordSection />
       <CookiesSection />
+      <SubscriptionsSection />
+      <WebhooksSection />
     </>
   );
 }

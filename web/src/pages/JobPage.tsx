@@ -1,8 +1,10 @@
-// `/jobs/:id`: the player, poster, details, a timeline of stages and the actions, for one job.
+// `/jobs/:id`: the player, poster, details, a timeline of stages and the actions, for one job;
+// for a collection, its children instead of a player.
 // Nothing of the job shows until the server has said it is yours (no flash for anyone else).
 import { lazy, Suspense, useEffect, useState } from 'react';
 import type { JobSnapshot } from '@server/jobs/job.types';
 import { api, ApiFailure } from '../api';
+import { ChildCounts, ChildrenList } from '../components/CollectionChildren';
 import { JobActions } from '../components/JobActions';
 import { ProgressBar } from '../components/ProgressBar';
 import { useI18n } from '../i18n';
@@ -58,9 +60,14 @@ function JobView({ job, error, setError }: { job: JobSnapshot; error: string | n
     <article className={`job-page state-${job.state}`} data-testid="job-page" data-state={job.state}>
       <p><Link to={pathOf.list()}>← {t('job.back')}</Link></p>
       <h1 tabIndex={-1} className="job-title">{displayTitle(job)}</h1>
-      {job.result ? (
+      {job.kind === 'collection' ? (
+        <section aria-labelledby="children-h" className="panel">
+          <h2 id="children-h">{t('collection.children')}</h2>
+          <ChildrenList parent={job} />
+        </section>
+      ) : job.result ? (
         <Suspense fallback={<div className="player" />}>
-          <Player src={job.result.playlistUrl} poster={job.result.posterUrl} />
+          <Player src={job.result.playlistUrl} poster={job.result.posterUrl} subtitles={job.result.subtitles ?? []} />
         </Suspense>
       ) : (
         poster && <img className="poster" src={poster} alt="" referrerPolicy="no-referrer" />
@@ -68,6 +75,7 @@ function JobView({ job, error, setError }: { job: JobSnapshot; error: string | n
       <div className="job-status">
         <p className="meta">
           <span className={`stage stage-${job.state}`} data-testid="stage">{t(`state.${job.state}`)}</span>
+          {job.kind === 'collection' && <ChildCounts counts={job.children} />}
           {downloadFacts(job, lang).map((f) => <span key={f} className="fact">{f}</span>)}
           {job.attempt > 1 && <span className="fact">{t('job.attempt', { n: job.attempt })}</span>}
         </p>
