@@ -14,12 +14,12 @@ export interface BenchEnv {
   http: ApiHelpers;
 }
 
-export function runBench(opts: { bytesPerSecond?: number }, body: (env: BenchEnv) => Promise<void>): void {
+export function runBench(opts: { bytesPerSecond?: number; role?: 'all' | 'api'; env?: Record<string, string> }, body: (env: BenchEnv) => Promise<void>): void {
   const main = async () => {
     const dir = await makeTempDir('vidpipe-bench-');
     const redis = await startRedis();
     const server = await startMediaServer(dir, { bytesPerSecond: opts.bytesPerSecond });
-    const app = await startApp({ redisUrl: redis.url });
+    const app = await startApp({ redisUrl: redis.url, role: opts.role, env: opts.env });
     try {
       const { token } = await login(app.baseUrl);
       await body({ dir, server, app, token, http: api(app.baseUrl, token) });
@@ -34,4 +34,16 @@ export function runBench(opts: { bytesPerSecond?: number }, body: (env: BenchEnv
     console.error(err);
     process.exit(1);
   });
+}
+
+/** Median of a few numbers (benchmarks repeat a run and quote the middle one). */
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+/** The api process's resident memory, from /proc (Linux). */
+export function rssBytes(pid: number): number {
+  const status = require('node:fs').readFileSync(`/proc/${pid}/status`, 'utf8') as string;
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) * 1024;
 }

@@ -53,11 +53,12 @@ import { MetricsExporter } from './metrics/metrics.exporter';
 import { RunningStages } from './workers/running-stages';
 import { WorkerHeartbeat } from './workers/worker-heartbeat';
 import { WorkersController } from './workers/workers.controller';
+import { DocsController } from './docs/docs.controller';
 
 /** HTTP, socket.io and SSE: what `ROLE=api` runs. */
 @Module({
   imports: [TerminusModule, AuthModule, AdminModule],
-  controllers: [AuthController, UsersController, JobsController, JobEventsController, MediaController, JobFileController, HealthController, CookiesController, YtdlpAdminController, MetricsController, WorkersController, WebhooksController, SubscriptionsController],
+  controllers: [AuthController, UsersController, JobsController, JobEventsController, MediaController, JobFileController, HealthController, CookiesController, YtdlpAdminController, MetricsController, WorkersController, WebhooksController, SubscriptionsController, DocsController],
   providers: [
     JobsService,
     SubscriptionsService,

@@ -81,7 +81,19 @@ async function expectAllGone(before: { tools: ProcIdentity[]; groups: Set<number
 
 /** yt-dlp's and ffmpeg's partial files anywhere under DATA_DIR. */
 function partialFiles(): string[] {
-  return (fs.readdirSync(dataDir, { recursive: true }) as string[]).filter((f) => /\.(part|ytdl)$|\.part-Frag|\.temp\./.test(f));
+  return filesUnder(dataDir).filter((f) => /\.(part|ytdl)$|\.part-Frag|\.temp\./.test(f));
+}
+
+/** Every file below `dir`, relative; a folder removed while it is read (a job cleaning up) is skipped. */
+function filesUnder(dir: string, prefix = ''): string[] {
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(dir, { withFileTypes: true });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+  return entries.flatMap((e) => (e.isDirectory() ? filesUnder(path.join(dir, e.name), `${prefix}${e.name}/`) : [`${prefix}${e.name}`]));
 }
 
 const workDirOf = (jobId: string) => path.join(dataDir, 'media.work', jobId);
@@ -209,11 +221,11 @@ it('under MIN_FREE_DISK_BYTES: POST /api/jobs answers 507 disk_full, and a runni
   expect(refused.body.message).toMatch(/almost out of disk space .* free; it keeps .* free/);
   await fullApi.stop();
 
-  // The floor sits 25 MB under what is free now (room for other writers on this disk meanwhile):
-  // a 120 MB download crosses it on its way.
+  // The floor sits 25 MB under what is free now: a 400 MB download crosses it within a second or
+  // two, however much other suites sharing this disk free or fill meanwhile (tens of MB).
   const big = path.join(media.dir, 'big.mp4');
-  fs.writeFileSync(big, Buffer.alloc(120 * 1024 * 1024, 1));
-  slow.setBytesPerSecond(12_000_000);
+  fs.writeFileSync(big, Buffer.alloc(400 * 1024 * 1024, 1));
+  slow.setBytesPerSecond(40_000_000);
   const now = fs.statfsSync(dataDir);
   const worker = await startWorker({ MIN_FREE_DISK_BYTES: String(now.bavail * now.bsize - 25 * 1024 * 1024) });
   try {

@@ -9,12 +9,12 @@ import { SessionService } from './session.service';
 import { AuthUser, newPasswordSchema, SESSION_COOKIE } from '../users/user.types';
 import { UsersService } from '../users/users.service';
 
-const loginSchema = z.object({
+export const loginSchema = z.object({
   username: z.string({ message: 'username is required' }).min(1).max(64),
   password: z.string({ message: 'password is required' }).min(1).max(1024),
 });
 
-const passwordChangeSchema = z.object({
+export const passwordChangeSchema = z.object({
   currentPassword: z.string({ message: 'currentPassword is required' }).min(1).max(1024),
   newPassword: newPasswordSchema,
 });

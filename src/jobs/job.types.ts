@@ -100,6 +100,11 @@ export interface SubtitleInfo {
   url: string;
 }
 
+export interface JobPreview {
+  /** `/media/<id>/preview/v<N>/index.m3u8`: one variant's media playlist, played from its start. */
+  playlistUrl: string;
+}
+
 export interface JobSnapshot {
   id: string;
   /**
@@ -123,6 +128,8 @@ export interface JobSnapshot {
   durationSec: number | null;
   thumbnailUrl: string | null;
   result?: JobResult;
+  /** While `transcoding`, once the first segments exist: a growing (EVENT) playlist to watch; null otherwise. */
+  preview?: JobPreview | null;
   error?: JobError;
   createdAt: string;
   updatedAt: string;

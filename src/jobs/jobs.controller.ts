@@ -6,14 +6,14 @@ import { parseOr400 } from '../http/validate';
 import { JOB_FORMATS, JOB_STATES } from './job.types';
 import { JobsService } from './jobs.service';
 
-const createSchema = z.object({
+export const createSchema = z.object({
   url: z.string({ message: 'url is required: the address of a video page or file' }),
   format: z.enum(JOB_FORMATS, { message: `format must be one of ${JOB_FORMATS.join(', ')}` }).default('best'),
   // false: a playlist's first video only, never a collection.
   playlist: z.boolean({ message: 'playlist must be true or false' }).default(true),
 });
 
-const listSchema = z.object({
+export const listSchema = z.object({
   // `?state=` (empty) means no filter, as a form would send it.
   state: z.preprocess((v) => (v === '' ? undefined : v), z.enum(JOB_STATES, { message: `state must be one of ${JOB_STATES.join(', ')}` }).optional()),
   limit: z.coerce.number().int().min(1).max(100).default(20),

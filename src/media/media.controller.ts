@@ -7,11 +7,11 @@ import type { AuthUser } from '../users/user.types';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { ApiError } from '../http/api-error';
 import { JobsService } from '../jobs/jobs.service';
-import { contentTypeFor, mediaPathSegments } from './media-path';
+import { contentTypeFor, mediaPathSegments, PREVIEW_DIR } from './media-path';
 
 const noSuchFile = () => new ApiError(404, 'not_found', 'There is no such file.');
 
-/** A job's HLS files, to its owner (and admins) only, with ranges and exact content types. */
+/** A job's HLS files (and its preview while it transcodes), to its owner (and admins) only, with ranges and exact content types. */
 @Controller('media')
 export class MediaController {
   constructor(
@@ -24,15 +24,19 @@ export class MediaController {
     const segments = mediaPathSegments(req.params.jobId, req.params.file);
     if (!segments) throw noSuchFile();
     const job = await this.jobs.visible(user, req.params.jobId as string);
-    const root = path.join(this.config.mediaDir, job.id);
-    const file = path.join(root, ...segments);
+    const preview = segments[0] === PREVIEW_DIR;
+    // The preview is the current attempt's work folder, and only while it transcodes: gone after.
+    if (preview && (job.state !== 'transcoding' || segments.length < 2)) throw noSuchFile();
+    const root = preview ? path.join(this.config.workDir, job.id, `a${job.attempt}`, 'hls') : path.join(this.config.mediaDir, job.id);
+    const file = path.join(root, ...(preview ? segments.slice(1) : segments));
     // Symlinks must not lead out of the job's folder.
     const [realRoot, realFile] = await Promise.all([fs.realpath(root), fs.realpath(file)]).catch(() => [null, null]);
     if (!realRoot || !realFile || !realFile.startsWith(realRoot + path.sep)) {
       throw noSuchFile();
     }
     res.setHeader('Content-Type', contentTypeFor(realFile));
-    res.setHeader('Cache-Control', 'private, max-age=86400');
+    // A growing playlist must be fetched afresh; its segments never change once listed.
+    res.setHeader('Cache-Control', preview && realFile.endsWith('.m3u8') ? 'private, no-cache' : 'private, max-age=86400');
     res.setHeader('X-Content-Type-Options', 'nosniff');
     await new Promise<void>((resolve) =>
       res.sendFile(realFile, { dotfiles: 'deny', acceptRanges: true, lastModified: true }, (err) => {

@@ -15,10 +15,13 @@ import { WaitingJobs } from './waiting-jobs';
 import { YtdlpClient } from './ytdlp/ytdlp.client';
 import type { DownloadResult, YtdlpSession } from './ytdlp/ytdlp-session';
 import type { FlatPlaylist } from './ytdlp/ytdlp-playlist';
+import { looksLikeDirectMedia } from './ytdlp/ytdlp-args';
+import type { ProbeInfo } from './ytdlp/ytdlp-probe';
 
 /**
- * probe then download (both through the yt-dlp client), then hand over to transcode; or, when the
- * probe finds a playlist, turn the job into a collection of child jobs. Queue plumbing only.
+ * probe and download in one yt-dlp run (a page that may be a playlist is listed first), then hand
+ * over to transcode; or, when the listing finds a playlist, turn the job into a collection of child
+ * jobs. Queue plumbing only.
  */
 @Processor(QueueName.Download)
 export class DownloadProcessor extends StageProcessor<DownloadPayload> {
@@ -62,29 +65,47 @@ export class DownloadProcessor extends StageProcessor<DownloadPayload> {
     const { id, url, format, parentId } = reporter.snapshot;
     // A child is one entry already; `playlist: false` asks for the first entry only.
     const single = parentId !== null || !(await this.store.optionsOf(id)).playlist;
-    const listing = single ? { kind: 'video' as const, info: await ytdlp.probe(url, signal) } : await ytdlp.list(url, this.config.maxPlaylistItems, signal);
-    if (listing.kind === 'playlist') return listing.playlist;
-    const { info } = listing;
-    if (info.isLive) throw new PipelineError('unsupported_url', 'This is a live stream; only recorded videos can be downloaded.');
-    assertDurationAllowed(info.durationSec, this.config.maxDurationSeconds);
-    await reporter.enter('downloading', 'Starting the download', {
-      title: reporter.snapshot.title ?? info.title, // a child keeps the title its playlist gave it
-      durationSec: info.durationSec,
-      thumbnailUrl: info.thumbnailUrl,
-    });
-    return ytdlp.download({
+    // Only a page may be a playlist: it is listed first (flat). Anything else is one yt-dlp run.
+    let listed: ProbeInfo | null = null;
+    if (!single && !looksLikeDirectMedia(url)) {
+      const listing = await ytdlp.list(url, this.config.maxPlaylistItems, signal);
+      if (listing.kind === 'playlist') return listing.playlist;
+      listed = listing.info;
+      await this.enterDownloading(reporter, listed);
+    }
+    let entered: Promise<void> | null = null;
+    const result = await ytdlp.download({
       url,
       format,
       outputDir: workDir,
       maxBytes: this.config.maxDownloadBytes,
       signal,
       subtitleLangs: this.config.subtitleLangs,
+      // The same run's facts, before its bytes: refused here exactly as a separate probe would.
+      onInfo: (info) => {
+        if (listed || entered) return;
+        entered = this.enterDownloading(reporter, info);
+        entered.catch(() => undefined); // awaited below; a superseded write must not go unhandled meanwhile
+      },
       onProgress: (view, message) =>
         reporter.progress(
           view.fraction * 100,
           { downloadedBytes: view.downloadedBytes, totalBytes: view.totalBytes, speedBps: view.speedBps, etaSeconds: view.etaSeconds },
           message,
         ),
+    });
+    await entered;
+    return result;
+  }
+
+  /** Throws (synchronously) for a live stream or a known length over the limit; else enters `downloading`. */
+  private enterDownloading(reporter: JobReporter, info: ProbeInfo): Promise<void> {
+    if (info.isLive) throw new PipelineError('unsupported_url', 'This is a live stream; only recorded videos can be downloaded.');
+    assertDurationAllowed(info.durationSec, this.config.maxDurationSeconds);
+    return reporter.enter('downloading', 'Starting the download', {
+      title: reporter.snapshot.title ?? info.title, // a child keeps the title its playlist gave it
+      durationSec: info.durationSec,
+      thumbnailUrl: info.thumbnailUrl,
     });
   }
 

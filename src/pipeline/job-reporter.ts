@@ -45,6 +45,7 @@ export class JobReporter {
     const from = STAGE_SPAN[state].from;
     this.job = {
       ...this.job,
+      preview: null, // a new stage (or attempt) has no preview of its own until it says so
       ...patch,
       state,
       message,
@@ -84,18 +85,18 @@ export class JobReporter {
   }
 
   async complete(result: JobResult, message: string): Promise<void> {
-    this.job = toCompleted(this.job, result, message, new Date());
+    this.job = toCompleted({ ...this.job, preview: null }, result, message, new Date());
     await this.flushNowOrThrow();
   }
 
   /** Back to the queue (a worker stopped): percent is kept, so the bar does not jump back. */
   async requeue(message: string): Promise<void> {
-    this.job = toRequeued(this.job, message);
+    this.job = toRequeued({ ...this.job, preview: null }, message);
     await this.flushNowOrThrow();
   }
 
   async fail(error: JobError): Promise<void> {
-    this.job = toFailed(this.job, error, new Date());
+    this.job = toFailed({ ...this.job, preview: null }, error, new Date());
     await this.flushNowOrThrow();
   }
 

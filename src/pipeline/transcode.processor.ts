@@ -9,8 +9,10 @@ import { JobStore } from '../jobs/job.store';
 import type { JobResult } from '../jobs/job.types';
 import { CancelRegistry } from './cancel-registry';
 import { FfmpegFailed, FfmpegRunner } from './ffmpeg/ffmpeg.runner';
-import { FfmpegProgressParser, stagePercentFromProgress } from './ffmpeg/ffmpeg-progress';
-import { hlsCommand, MASTER_PLAYLIST_NAME, posterCommand } from './ffmpeg/hls-args';
+import { stagePercentFromProgress } from './ffmpeg/ffmpeg-progress';
+import { MASTER_PLAYLIST_NAME, posterCommand } from './ffmpeg/hls-args';
+import { runLadder } from './ffmpeg/ladder-runs';
+import { PREVIEW_DIR } from '../media/media-path';
 import { addSubtitles, writeDownloadFile } from './ffmpeg/hls-extras';
 import { renditionsFromMasterPlaylist } from './ffmpeg/master-playlist';
 import { mediaStreamsFromFfprobe, MediaStreams } from './ffmpeg/media-streams';
@@ -49,37 +51,43 @@ export class TranscodeProcessor extends StageProcessor<TranscodePayload> {
     const outDir = path.join(this.workDirOf(jobId, attempt), 'hls');
     await fs.rm(outDir, { recursive: true, force: true });
     await fs.mkdir(outDir, { recursive: true });
-    const hls = hlsCommand(planned, { outDir, segmentSeconds: this.config.hlsSegmentSeconds });
-    const command = { ...hls, inputOptions: [...hls.inputOptions, ...SOURCE_INPUT_OPTIONS, '-f', streams.demuxer] };
-    const parser = new FfmpegProgressParser();
-    // Length unknown until now (a streamed file): stop as soon as the output passes the limit.
     const maxSeconds = this.config.maxDurationSeconds;
     const ffmpegStop = new ToolStop<'too_long'>(signal);
+    // The poster decodes one frame beside the ladder rather than after it.
+    // Settled into a value at once: a rejection waiting for the ladder must not count as unhandled.
+    const poster: Promise<boolean | Error> = planned.kind === 'video' && streams.video !== null
+      ? this.writePoster(sourcePath, outDir, streams, durationSec, ffmpegStop.signal).catch((err: Error) => err)
+      : Promise.resolve(false);
+    const done = new Map<number, number>(); // per run: out time reached, weighted by its share
     try {
       await this.ffmpegOrFail(
-        {
-          input: sourcePath,
-          args: command,
-          output: command.output,
+        runLadder(this.ffmpeg, planned, {
+          sourcePath,
+          demuxer: streams.demuxer,
+          outDir,
+          segmentSeconds: this.config.hlsSegmentSeconds,
           signal: ffmpegStop.signal,
-          onProgressLine: (line) => {
-            const progress = parser.push(line);
-            if (!progress) return;
+          onProgress: (progress, run, weight) => {
+            // Length unknown until now (a streamed file): stop as soon as the output passes the limit.
             if (maxSeconds !== null && (progress.outTimeSec ?? 0) > maxSeconds) ffmpegStop.stop('too_long');
             const percent = stagePercentFromProgress(progress, durationSec);
-            if (percent !== null) reporter.progress(percent);
+            if (percent === null) return;
+            done.set(run, percent * weight);
+            reporter.progress([...done.values()].reduce((a, b) => a + b, 0));
           },
-        },
-        'transcode_failed',
+          onPreview: (playlist) => void reporter.update({ preview: { playlistUrl: `/media/${jobId}/${PREVIEW_DIR}/${playlist}` } }).catch(() => undefined),
+        }),
       );
     } catch (err) {
+      await poster;
       if (ffmpegStop.reason === 'too_long') throw tooLongError(maxSeconds!, null);
       throw err;
     } finally {
       ffmpegStop.dispose();
     }
 
-    const hasPoster = planned.kind === 'video' && streams.video !== null && (await this.writePoster(sourcePath, outDir, streams, durationSec, signal));
+    const hasPoster = await poster;
+    if (hasPoster instanceof Error) throw hasPoster;
 
     // Audio jobs keep no subtitles: there is no picture to show them on.
     const subs = planned.kind === 'video' ? await addSubtitles(this.ffmpeg, { outDir, jobId, files: downloadedSubs?.files ?? [], durationSec, signal }) : null;
@@ -152,13 +160,13 @@ export class TranscodeProcessor extends StageProcessor<TranscodePayload> {
     return { ...streams, demuxer };
   }
 
-  private async ffmpegOrFail(opts: Parameters<FfmpegRunner['run']>[0], code: 'transcode_failed'): Promise<void> {
+  private async ffmpegOrFail(run: Promise<void>): Promise<void> {
     try {
-      await this.ffmpeg.run(opts);
+      await run;
     } catch (err) {
       if (err instanceof FfmpegFailed && !err.aborted) {
         const reason = lastMeaningfulLine(err.stderr) ?? err.message;
-        throw new PipelineError(code, `ffmpeg could not convert the video: ${reason}`);
+        throw new PipelineError('transcode_failed', `ffmpeg could not convert the video: ${reason}`);
       }
       throw err;
     }

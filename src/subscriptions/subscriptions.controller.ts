@@ -7,7 +7,7 @@ import type { AuthUser } from '../users/user.types';
 import { DEFAULT_INTERVAL_MINUTES } from './subscription.types';
 import { SubscriptionsService } from './subscriptions.service';
 
-const createSchema = z.object({
+export const createSchema = z.object({
   url: z.string({ message: 'url is required: the address of a playlist or channel' }),
   format: z.enum(JOB_FORMATS, { message: `format must be one of ${JOB_FORMATS.join(', ')}` }).default('best'),
   // The lower bound depends on SUBSCRIPTION_MIN_INTERVAL_MINUTES: the service says it in its sentence.

@@ -9,8 +9,8 @@ import { newPasswordSchema, usernameSchema } from './user.types';
 import { UsersService } from './users.service';
 
 const roleSchema = z.enum(['admin', 'user'], { message: 'role must be admin or user' });
-const createSchema = z.object({ username: usernameSchema, password: newPasswordSchema, role: roleSchema.default('user') });
-const patchSchema = z
+export const createSchema = z.object({ username: usernameSchema, password: newPasswordSchema, role: roleSchema.default('user') });
+export const patchSchema = z
   .object({ password: newPasswordSchema.optional(), role: roleSchema.optional(), disabled: z.boolean().optional() })
   .strict()
   .refine((p) => Object.keys(p).length > 0, 'give at least one of password, role, disabled');

@@ -10,7 +10,7 @@ import { newWebhookSecret } from './webhook-signature';
 import { WebhookStore } from './webhook.store';
 import { MAX_WEBHOOKS_PER_USER, publicWebhook, Webhook, WEBHOOK_EVENTS, WEBHOOK_ID_PATTERN, WebhookDelivery } from './webhook.types';
 
-const createSchema = z.object({
+export const createSchema = z.object({
   url: z.string({ message: 'url is required: the address that receives the events' }),
   events: z
     .array(z.enum(WEBHOOK_EVENTS, { message: `events must be among ${WEBHOOK_EVENTS.join(', ')}` }))

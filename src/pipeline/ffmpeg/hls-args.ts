@@ -19,16 +19,29 @@ const MAX_MUXING_QUEUE = '4096';
  */
 const GLOBAL_OPTIONS = ['-hide_banner', '-loglevel', 'warning', '-nostats', '-progress', 'pipe:1'];
 
+/** Which variants one run writes, and how its playlists grow. Absent: every variant, one VOD run. */
+export interface HlsRunPart {
+  /** Indices into plan.renditions; their folders keep the index (v<N>) whatever run writes them. */
+  indices: number[];
+  /** This run's own master playlist name (merged afterwards with mergeMasterPlaylists). */
+  masterName: string;
+  /** `event`: the playlist is rewritten after each segment, so it can be played while it grows. */
+  playlistType: 'vod' | 'event';
+}
+
 /**
  * One ffmpeg run writing outDir/master.m3u8 and, per variant, outDir/v<N>/index.m3u8 with
  * MPEG-TS segments outDir/v<N>/seg_00000.ts…; variant N is plan.renditions[N] (v0 for audio).
+ * With `part`, only those variants (keyframes stay those of the whole plan, so runs align).
  */
 export function hlsCommand(
   plan: TranscodePlan,
-  opts: { outDir: string; segmentSeconds: number },
+  opts: { outDir: string; segmentSeconds: number; part?: HlsRunPart },
 ): FfmpegArgs & { output: string } {
   const outDir = opts.outDir.replace(/\/+$/, '');
-  const streamOptions = plan.kind === 'audio' ? audioOnlyOptions(plan) : ladderOptions(plan, opts.segmentSeconds);
+  const part = opts.part;
+  const indices = part?.indices ?? (plan.kind === 'audio' ? [0] : plan.renditions.map((_, i) => i));
+  const streamOptions = plan.kind === 'audio' ? audioOnlyOptions(plan) : ladderOptions(plan, indices, opts.segmentSeconds);
   return {
     inputOptions: [...GLOBAL_OPTIONS],
     outputOptions: [
@@ -36,15 +49,52 @@ export function hlsCommand(
       '-max_muxing_queue_size', MAX_MUXING_QUEUE,
       '-f', 'hls',
       '-hls_time', String(opts.segmentSeconds),
-      '-hls_playlist_type', 'vod',
+      '-hls_playlist_type', part?.playlistType ?? 'vod',
       '-hls_flags', 'independent_segments',
       '-hls_segment_type', 'mpegts',
       '-hls_segment_filename', `${outDir}/v%v/seg_%05d.ts`,
-      '-master_pl_name', MASTER_PLAYLIST_NAME,
-      '-var_stream_map', variantStreamMap(plan),
+      '-master_pl_name', part?.masterName ?? MASTER_PLAYLIST_NAME,
+      '-var_stream_map', variantStreamMap(plan, part ? indices : null),
     ],
     output: `${outDir}/v%v/index.m3u8`,
   };
+}
+
+/**
+ * The variant people watch first: the one closest to 720p (the top one when none is above).
+ * Pure; an index into plan.renditions (0 for audio).
+ */
+export function watchFirstIndex(plan: TranscodePlan): number {
+  let best = 0;
+  plan.renditions.forEach((r, i) => {
+    if (Math.abs(r.height - 720) < Math.abs(plan.renditions[best].height - 720)) best = i;
+  });
+  return best;
+}
+
+/** Pure: one master playlist from the part runs' masters, variants in folder order (v0 first). */
+export function mergeMasterPlaylists(masters: readonly string[]): string {
+  const header: string[] = [];
+  const variants: Array<{ index: number; lines: string[] }> = [];
+  masters.forEach((text, m) => {
+    const lines = text.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+    for (let i = 0; i < lines.length; i++) {
+      if (lines[i].startsWith('#EXT-X-STREAM-INF:') && i + 1 < lines.length) {
+        const uri = lines[i + 1];
+        variants.push({ index: Number(/^v(\d+)\//.exec(uri)?.[1] ?? 1e9), lines: [lines[i], uri] });
+        i++;
+      } else if (m === 0 && !header.includes(lines[i])) {
+        header.push(lines[i]);
+      }
+    }
+  });
+  variants.sort((a, b) => a.index - b.index);
+  return [...header, ...variants.flatMap((v) => v.lines)].join('\n') + '\n';
+}
+
+/** Pure: the finished EVENT playlist as the VOD it now is (ffmpeg already appended ENDLIST). */
+export function eventPlaylistAsVod(text: string): string {
+  return text.replace('#EXT-X-PLAYLIST-TYPE:EVENT', '#EXT-X-PLAYLIST-TYPE:VOD');
 }
 
 /**
@@ -61,13 +111,14 @@ export function posterCommand(opts: { atSec: number; height: number }): FfmpegAr
   };
 }
 
-function ladderOptions(plan: TranscodePlan, segmentSeconds: number): string[] {
+function ladderOptions(plan: TranscodePlan, indices: number[], segmentSeconds: number): string[] {
   const hasAudio = plan.audio !== 'none';
   // Encoded rungs follow the copied rung's keyframes so every variant cuts segments at the same times.
   const keyframes = plan.renditions.some((r) => r.copyVideo) ? 'source' : `expr:gte(t,n_forced*${segmentSeconds})`;
-  const maps = plan.renditions.map(() => ['-map', '0:V:0']).flat();
-  const audioMaps = hasAudio ? plan.renditions.map(() => ['-map', '0:a:0']).flat() : [];
-  const videoCodecs = plan.renditions.map((r, i) => videoStreamOptions(r, i, keyframes)).flat();
+  const rungs = indices.map((i) => plan.renditions[i]);
+  const maps = rungs.map(() => ['-map', '0:V:0']).flat();
+  const audioMaps = hasAudio ? rungs.map(() => ['-map', '0:a:0']).flat() : [];
+  const videoCodecs = rungs.map((r, i) => videoStreamOptions(r, i, keyframes)).flat();
   return [...maps, ...audioMaps, ...videoCodecs, ...audioCodecOptions(plan.audio)];
 }
 
@@ -99,8 +150,13 @@ function audioCodecOptions(audio: TranscodePlan['audio']): string[] {
   return audio === 'copy' ? ['-c:a', 'copy', '-b:a', AUDIO_BITRATE] : ['-c:a', 'aac', '-b:a', AUDIO_BITRATE];
 }
 
-function variantStreamMap(plan: TranscodePlan): string {
-  if (plan.kind === 'audio') return 'a:0';
+/** `names`: the folder index of each stream of this run (name:N makes %v expand to N). */
+function variantStreamMap(plan: TranscodePlan, names: number[] | null): string {
+  if (plan.kind === 'audio') return names ? 'a:0,name:0' : 'a:0';
   const withAudio = plan.audio !== 'none';
-  return plan.renditions.map((_, i) => (withAudio ? `v:${i},a:${i}` : `v:${i}`)).join(' ');
+  const count = names?.length ?? plan.renditions.length;
+  return Array.from({ length: count }, (_, i) => {
+    const streams = withAudio ? `v:${i},a:${i}` : `v:${i}`;
+    return names ? `${streams},name:${names[i]}` : streams;
+  }).join(' ');
 }

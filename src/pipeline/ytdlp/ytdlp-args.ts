@@ -32,6 +32,13 @@ export const FORMAT_PRINT_TEMPLATE = `before_dl:${FORMAT_LINE_PREFIX}%(.{format_
 /** Once, at the very end: the absolute path of the finished (merged) file. */
 export const FILEPATH_PRINT_TEMPLATE = `after_move:${FILEPATH_LINE_PREFIX}%(filepath)s`;
 
+export const INFO_LINE_PREFIX = '[vidpipe-info] ';
+/**
+ * Once, before downloading: what the probe would have said (read by probeInfoFromJson), so a
+ * plain file needs no separate `-J` start (~0.4 s here). `video:` prints before the download.
+ */
+export const INFO_PRINT_TEMPLATE = `video:${INFO_LINE_PREFIX}%(.{title,fulltitle,id,duration,thumbnail,is_live,live_status,extractor,webpage_url,original_url})j`;
+
 export const SUBTITLES_LINE_PREFIX = '[vidpipe-subs] ';
 /** Once, at the end: `{ lang: { ext, filepath, url } }` of the subtitle files written (`null`: none). */
 export const SUBTITLES_PRINT_TEMPLATE = `after_move:${SUBTITLES_LINE_PREFIX}%(requested_subtitles)j`;
@@ -143,6 +150,28 @@ export function ytdlpDownloadArgs(opts: YtdlpDownloadOptions): string[] {
   if (opts.subtitleLangs) args.push('--write-subs', '--sub-langs', opts.subtitleLangs, '--sub-format', SUBTITLE_FORMATS, '--print', SUBTITLES_PRINT_TEMPLATE);
   args.push('--', opts.url);
   return args;
+}
+
+/**
+ * The download argv that also prints what the probe would have said (INFO_PRINT_TEMPLATE), so one
+ * run does both; inserted before the `-- URL` that ends every download argv.
+ */
+export function withProbeInfo(downloadArgs: readonly string[]): string[] {
+  const end = downloadArgs.lastIndexOf('--');
+  // --no-simulate: a print must never turn the run into a simulation.
+  return [...downloadArgs.slice(0, end), '--print', INFO_PRINT_TEMPLATE, '--no-simulate', ...downloadArgs.slice(end)];
+}
+
+// A link to one media file or stream manifest cannot be a playlist: it needs no listing before its download.
+const DIRECT_MEDIA_PATH = /\.(mp4|m4v|webm|mkv|mov|mp3|m4a|aac|ogg|oga|opus|flac|wav|ts|m3u8|mpd)$/i;
+
+/** Pure: the link names a media file or manifest by its path (then one yt-dlp run does all). */
+export function looksLikeDirectMedia(url: string): boolean {
+  try {
+    return DIRECT_MEDIA_PATH.test(new URL(url).pathname);
+  } catch {
+    return false;
+  }
 }
 
 /**

@@ -1,4 +1,5 @@
 // Pure reading of `yt-dlp -J` output into the few facts the pipeline needs; every field is optional.
+import { INFO_LINE_PREFIX } from './ytdlp-args';
 
 export interface ProbeFormat {
   formatId: string;
@@ -111,4 +112,15 @@ export function probeInfoFromJson(json: unknown): ProbeInfo {
     webpageUrl: httpUrl(video.webpage_url) ?? httpUrl(video.original_url) ?? httpUrl(root?.webpage_url),
     formats: rawFormats.map(formatOf).filter((f): f is ProbeFormat => f !== null),
   };
+}
+
+/** The download run's `[vidpipe-info] {…}` line (INFO_PRINT_TEMPLATE) as the probe's facts; null for any other line. */
+export function infoFromLine(line: string): ProbeInfo | null {
+  if (!line.startsWith(INFO_LINE_PREFIX)) return null;
+  try {
+    const json: unknown = JSON.parse(line.slice(INFO_LINE_PREFIX.length));
+    return isObject(json) ? probeInfoFromJson(json) : null;
+  } catch {
+    return null;
+  }
 }

@@ -8,11 +8,11 @@ import { EgressProxy, ytdlpProxyEnv } from '../egress/egress-proxy';
 import { PipelineError } from '../pipeline-error';
 import { runTool, ToolOptions, ToolRun } from '../process/run-tool';
 import { ToolStop } from '../process/tool-stop';
-import { subLangsWithout, ytdlpDownloadArgs, ytdlpListArgs, ytdlpProbeArgs } from './ytdlp-args';
+import { subLangsWithout, withProbeInfo, ytdlpDownloadArgs, ytdlpListArgs, ytdlpProbeArgs } from './ytdlp-args';
 import { withCookiesUsed, ytdlpErrorFromOutput, ytdlpErrorWithoutFile } from './ytdlp-errors';
 import { downloadedFilepathFromLine, requestedFormatFromLine } from './ytdlp-output';
 import { flatPlaylistFromJson, FlatPlaylist, isPlaylistJson } from './ytdlp-playlist';
-import { probeInfoFromJson, ProbeInfo } from './ytdlp-probe';
+import { infoFromLine, probeInfoFromJson, ProbeInfo } from './ytdlp-probe';
 import { downloadMessage, DownloadProgressTracker, downloadProgressFromLine, DownloadProgressView } from './ytdlp-progress';
 import { failedSubtitleFromStderr, subtitleFilesFromLine, SubtitleFile } from './ytdlp-subtitles';
 
@@ -42,6 +42,11 @@ export interface DownloadRequest {
   onProgress(view: DownloadProgressView, message: string): void;
   /** yt-dlp's `--sub-langs` (SUBTITLE_LANGS); null or absent: no subtitles. */
   subtitleLangs?: string | null;
+  /**
+   * What the link is, before its bytes come (the probe's facts from the same run). Throwing
+   * stops the run and the download fails with that error (a live stream, a limit).
+   */
+  onInfo?(info: ProbeInfo): void;
 }
 
 /** What a download left for the transcode: the source, and the subtitles fetched with it. */
@@ -123,7 +128,8 @@ export class YtdlpSession {
     const { maxBytes, outputDir } = req;
     const tracker = new DownloadProgressTracker();
     // yt-dlp checks --max-filesize per HLS fragment only: the whole size is held to it here too.
-    const toolStop = new ToolStop<'too_large'>(req.signal);
+    const toolStop = new ToolStop<'too_large' | 'refused'>(req.signal);
+    let refusal: unknown = null;
     // yt-dlp may hand HLS to ffmpeg, which reports no progress: the folder itself is watched too.
     const sizeWatch = maxBytes
       ? setInterval(() => {
@@ -138,7 +144,8 @@ export class YtdlpSession {
     let label = 'Downloading';
     let run: ToolRun;
     try {
-      run = await this.start(ytdlpDownloadArgs({ url: req.url, format: req.format, outputDir, maxBytes, subtitleLangs }), {
+      const args = ytdlpDownloadArgs({ url: req.url, format: req.format, outputDir, maxBytes, subtitleLangs });
+      run = await this.start(req.onInfo ? withProbeInfo(args) : args, {
         signal: toolStop.signal,
         onStdoutLine: (line) => {
           const progress = downloadProgressFromLine(line);
@@ -146,6 +153,16 @@ export class YtdlpSession {
             const view = tracker.update(progress);
             if (maxBytes && view.downloadedBytes > maxBytes) toolStop.stop('too_large');
             req.onProgress(view, downloadMessage(label, view));
+            return;
+          }
+          const info = req.onInfo ? infoFromLine(line) : null;
+          if (info) {
+            try {
+              req.onInfo!(info);
+            } catch (err) {
+              refusal ??= err;
+              toolStop.stop('refused');
+            }
             return;
           }
           const requested = requestedFormatFromLine(line);
@@ -162,6 +179,7 @@ export class YtdlpSession {
       toolStop.dispose();
       if (sizeWatch) clearInterval(sizeWatch);
     }
+    if (toolStop.reason === 'refused') throw refusal;
     if (toolStop.reason === 'too_large') throw pipelineError(ytdlpErrorWithoutFile(maxBytes));
     if (run.aborted) throw new PipelineError('internal_error', 'Cancelled');
     const failedSubtitle = subtitleLangs && run.exitCode !== 0 ? failedSubtitleFromStderr(run.stderrTail) : null;

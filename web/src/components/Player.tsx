@@ -15,7 +15,11 @@ interface Level {
 const loadHls = (full: boolean): Promise<typeof HlsType> =>
   (full ? import('hls.js') : import('hls.js/light')).then((m) => m.default as typeof HlsType);
 
-export function Player({ src, poster, subtitles }: { src: string; poster: string | null; subtitles: SubtitleInfo[] }) {
+/**
+ * `growing`: a preview playlist that ffmpeg is still writing (hls.js reads it as live): played from
+ * its start. When `src` changes (the preview becomes the final playlist) playback goes on where it was.
+ */
+export function Player({ src, poster, subtitles, growing = false }: { src: string; poster: string | null; subtitles: SubtitleInfo[]; growing?: boolean }) {
   const { t } = useI18n();
   const video = useRef<HTMLVideoElement>(null);
   const hlsRef = useRef<HlsType | null>(null);
@@ -26,6 +30,7 @@ export function Player({ src, poster, subtitles }: { src: string; poster: string
   const selectId = useId();
   const subsId = useId();
   const full = subtitles.length > 0;
+  const resumeAt = useRef(0);
 
   useEffect(() => {
     const el = video.current;
@@ -35,7 +40,8 @@ export function Player({ src, poster, subtitles }: { src: string; poster: string
     void loadHls(full).then((Hls) => {
       if (!live) return;
       if (Hls.isSupported()) {
-        hls = new Hls({ xhrSetup: (xhr) => void (xhr.withCredentials = true) });
+        const startPosition = growing ? Math.max(0, resumeAt.current) : resumeAt.current > 0 ? resumeAt.current : -1;
+        hls = new Hls({ startPosition, xhrSetup: (xhr) => void (xhr.withCredentials = true) });
         if (full) hls.subtitleDisplay = true; // a chosen track shows its cues on the video
         hlsRef.current = hls;
         hls.on(Hls.Events.MANIFEST_PARSED, (_e, data) => {
@@ -54,9 +60,10 @@ export function Player({ src, poster, subtitles }: { src: string; poster: string
     return () => {
       live = false;
       hlsRef.current = null;
+      resumeAt.current = el.currentTime;
       hls?.destroy();
     };
-  }, [src, full]);
+  }, [src, full, growing]);
 
   const pick = (index: number) => {
     setChoice(index);

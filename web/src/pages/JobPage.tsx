@@ -65,9 +65,16 @@ function JobView({ job, error, setError }: { job: JobSnapshot; error: string | n
           <h2 id="children-h">{t('collection.children')}</h2>
           <ChildrenList parent={job} />
         </section>
-      ) : job.result ? (
+      ) : job.result || (job.state === 'transcoding' && job.preview) ? (
+        // One player for the preview and then the final playlist: it goes on where it was.
         <Suspense fallback={<div className="player" />}>
-          <Player src={job.result.playlistUrl} poster={job.result.posterUrl} subtitles={job.result.subtitles ?? []} />
+          <Player
+            src={job.result ? job.result.playlistUrl : job.preview!.playlistUrl}
+            poster={job.result?.posterUrl ?? null}
+            subtitles={job.result?.subtitles ?? []}
+            growing={!job.result}
+          />
+          {!job.result && <p className="note" data-testid="preview-note">{t('player.preview')}</p>}
         </Suspense>
       ) : (
         poster && <img className="poster" src={poster} alt="" referrerPolicy="no-referrer" />
