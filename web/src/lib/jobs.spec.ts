@@ -1,25 +1,13 @@
+import { newJob } from '@server/jobs/job-lifecycle';
 import { emptyProgress, type JobSnapshot } from '@server/jobs/job.types';
 import { downloadFacts, isIndeterminate, mediaFacts, pictureOf } from './describe';
 import { mergeJobs, reconcilePage, removeJob, visibleJobs } from './jobs';
 import { noteSeen, timeline } from './timeline';
 
+// The server's own new-job snapshot (message emptied), with what a test sets on top.
 const snap = (over: Partial<JobSnapshot> & { id: string }): JobSnapshot => ({
-  kind: 'video',
-  parentId: null,
-  url: `https://example.com/${over.id}`,
-  format: 'best',
-  ownerId: 'u1',
-  state: 'queued',
-  seq: 1,
-  attempt: 1,
-  progress: emptyProgress(),
+  ...newJob({ id: over.id, ownerId: 'u1', url: `https://example.com/${over.id}`, format: 'best' }, new Date('2026-11-29T10:00:00.000Z')),
   message: '',
-  title: null,
-  durationSec: null,
-  thumbnailUrl: null,
-  createdAt: '2026-11-29T10:00:00.000Z',
-  updatedAt: '2026-11-29T10:00:00.000Z',
-  finishedAt: null,
   ...over,
 });
 
