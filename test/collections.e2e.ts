@@ -9,7 +9,7 @@ import { makeShortClip, writePlaylistPage } from './support/media';
 import { MediaServer, startMediaServer } from './support/media-server';
 import { childProcessesOf, describe as describeProcs } from './support/process';
 import { RedisHandle, startRedis } from './support/redis';
-import { makeTempDir, removeDir, sleep } from './support/util';
+import { makeTempDir, removeDir, sleep, waitUntil } from './support/util';
 
 let redis: RedisHandle;
 let mediaDir: string;
@@ -65,15 +65,6 @@ function recordEvents(socket: Socket): Snapshot[] {
   return events;
 }
 
-async function waitUntil<T>(check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 const toolsOf = (pid: number) => describeProcs(childProcessesOf(pid)).filter((p) => /yt-dlp|ffmpeg|ffprobe|python/.test(p.cmd));
 

@@ -7,7 +7,7 @@ import { makeLongMp4, makeMedia, MediaSet } from './support/media';
 import { MediaServer, startMediaServer } from './support/media-server';
 import { childProcessesOf, describe as describeProcs } from './support/process';
 import { RedisHandle, startRedis } from './support/redis';
-import { runOk, sleep } from './support/util';
+import { runOk, sleep, waitUntil } from './support/util';
 
 let redis: RedisHandle;
 let media: MediaSet;
@@ -43,13 +43,6 @@ afterAll(async () => {
 const toolsOf = (pid: number) =>
   describeProcs(childProcessesOf(pid)).filter((p) => /yt-dlp|ffmpeg|ffprobe|python/.test(p.cmd));
 
-async function waitUntil(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 async function downloadingWithProgress(id: string) {
   await waitUntil(async () => {

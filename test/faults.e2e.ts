@@ -10,7 +10,7 @@ import { makeLongMp4, makeMedia, MediaSet } from './support/media';
 import { MediaServer, startMediaServer } from './support/media-server';
 import { descendantsOf, identify, membersOfGroups, ProcIdentity, stillRunning } from './support/process';
 import { RedisHandle, startRedis } from './support/redis';
-import { makeTempDir, removeDir, runOk, sleep, trackChild } from './support/util';
+import { makeTempDir, removeDir, runOk, trackChild, waitUntil } from './support/util';
 import { ledgerRoot } from '../src/pipeline/process/tool-ledger';
 
 let redis: RedisHandle;
@@ -49,13 +49,6 @@ async function startWorker(env: Record<string, string> = {}): Promise<AppProcess
   return worker;
 }
 
-async function waitUntil(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 /** The tools under `pid` (not the private Redis), and the process groups they lead. */
 function toolsOf(pid: number): { tools: ProcIdentity[]; groups: Set<number> } {

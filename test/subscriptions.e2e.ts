@@ -6,7 +6,7 @@ import { waitForState } from './support/jobs';
 import { makeShortClip, writePlaylistPage } from './support/media';
 import { MediaServer, startMediaServer } from './support/media-server';
 import { RedisHandle, startRedis } from './support/redis';
-import { makeTempDir, removeDir, sleep } from './support/util';
+import { makeTempDir, removeDir, waitUntil } from './support/util';
 
 let redis: RedisHandle;
 let mediaDir: string;
@@ -38,15 +38,6 @@ afterAll(async () => {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
 
-async function waitUntil<T>(check: () => Promise<T | undefined | false>, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 const subscriptionOf = async (who: ApiHelpers, id: string): Promise<Json> =>
   ((await who.get('/api/subscriptions')).body.items as Json[]).find((s) => s.id === id);

@@ -153,3 +153,17 @@ export async function runOk(
   }
   return res;
 }
+
+/**
+ * Polls `check` every 50 ms until it gives something truthy and resolves with it; past
+ * `timeoutMs` it rejects naming `what` was awaited.
+ */
+export async function waitUntil<T>(check: () => Promise<T | undefined | null | false> | T | undefined | null | false, timeoutMs: number, what: string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(50);
+  }
+}
