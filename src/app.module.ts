@@ -54,13 +54,16 @@ import { RunningStages } from './workers/running-stages';
 import { WorkerHeartbeat } from './workers/worker-heartbeat';
 import { WorkersController } from './workers/workers.controller';
 import { DocsController } from './docs/docs.controller';
+import { Outbox } from './events/outbox';
+import { CollectionRollUp } from './jobs/collection-roll-up';
+import { Reconciler } from './reconcile/reconciler';
+import { PrivateFoldersSweeper } from './cookies/private-folders.sweeper';
 
 /** HTTP, socket.io and SSE: what `ROLE=api` runs. */
 @Module({
   imports: [TerminusModule, AuthModule, AdminModule],
   controllers: [AuthController, UsersController, JobsController, JobEventsController, MediaController, JobFileController, HealthController, CookiesController, YtdlpAdminController, MetricsController, WorkersController, WebhooksController, SubscriptionsController, DocsController],
   providers: [
-    JobsService,
     SubscriptionsService,
     LoginLimiter,
     JobEventsRelay,
@@ -100,8 +103,12 @@ export class AppModule {
       // Metrics here: workers and the api both add to the cluster's metrics (stage durations, webhook deliveries).
       // ToolsGuard here: every tool any role starts dies with its process (and a dead one's are swept at start).
       // WebhookDispatcher here: a job ends in a worker (completed, failed) or in the api (cancelled).
-      providers: [{ provide: APP_CONFIG, useValue: config }, WebhookStore, WebhookDispatcher, JobStore, PipelineQueues, WaitingJobs, CookiesService, YtdlpBinary, Metrics, ToolsGuard, DiskSpace, QueueErrors],
-      exports: [APP_CONFIG, WebhookStore, JobStore, BullModule, PipelineQueues, WaitingJobs, CookiesService, YtdlpBinary, Metrics, ToolsGuard, DiskSpace],
+      // Outbox here: every process reads the follow-ups of job ends (src/events/follow-ups.ts).
+      // Reconciler here: any process may repair what a dead one left (one run at a time).
+      // JobsService here: the api's routes, and the reconciler's removal of a removed account's jobs.
+      // PrivateFoldersSweeper first, here: the startup sweep ends before BullMQ's workers take a job.
+      providers: [{ provide: APP_CONFIG, useValue: config }, PrivateFoldersSweeper, Outbox, CollectionRollUp, Reconciler, JobsService, WebhookStore, WebhookDispatcher, JobStore, PipelineQueues, WaitingJobs, CookiesService, YtdlpBinary, Metrics, ToolsGuard, DiskSpace, QueueErrors],
+      exports: [APP_CONFIG, Outbox, JobsService, WebhookStore, JobStore, BullModule, PipelineQueues, WaitingJobs, CookiesService, YtdlpBinary, Metrics, ToolsGuard, DiskSpace],
     };
   }
 }

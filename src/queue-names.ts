@@ -1,14 +1,16 @@
 // Every BullMQ queue, in one list: registered by the app module, shown by Bull Board.
 import { RETENTION_QUEUE } from './disk/retention.sweeper';
 import { QUEUE_NAMES } from './pipeline/pipeline';
+import { RECONCILE_QUEUE } from './reconcile/reconcile.types';
 import { SUBSCRIPTIONS_QUEUE } from './subscriptions/subscription.types';
 import { WEBHOOKS_QUEUE } from './webhooks/webhook.types';
 
 export const ALL_QUEUE_NAMES: readonly string[] = [
   ...QUEUE_NAMES,
   // Not pipeline stages: webhook deliveries (queued by whichever process ended the job), one job
-  // scheduler per subscription, and the retention sweep.
+  // scheduler per subscription, the retention sweep, and the reconciler.
   WEBHOOKS_QUEUE,
   SUBSCRIPTIONS_QUEUE,
   RETENTION_QUEUE,
+  RECONCILE_QUEUE,
 ];

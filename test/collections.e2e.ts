@@ -36,6 +36,11 @@ beforeAll(async () => {
     path.join(mediaDir, 'rtmp.html'),
     '<html><head><title>Nothing playable</title></head><body><video src="rtmp://127.0.0.1/live/a"></video><video src="rtmp://127.0.0.1/live/b"></video></body></html>',
   );
+  // Side doors: entries with links of their own, so the media server shows whether each was fetched;
+  // the quota page is padded so that listing it takes seconds at the suite's throttle.
+  await writePlaylistPage(mediaDir, 'quota.html', 'Over the Quota', ['c2.mp4?quota=1', 'c3.mp4?quota=2']);
+  await fs.promises.appendFile(path.join(mediaDir, 'quota.html'), `<!-- ${' '.repeat(1_000_000)} -->\n`);
+  await writePlaylistPage(mediaDir, 'minute.html', 'Four a Minute', [1, 2, 3, 4].map((n) => `c1.mp4?minute=${n}`));
   server = await startMediaServer(mediaDir, { bytesPerSecond: 250_000 });
   // Two active jobs at most for a user: the third child must wait, never be refused.
   app = await startApp({ redisUrl: redis.url, env: { USER_MAX_ACTIVE_JOBS: '2' } });
@@ -223,4 +228,70 @@ it('deleting a collection removes its children and their media', async () => {
     expect((await alice.get(`/api/jobs/${child.id}`)).status).toBe(404);
     expect(fs.existsSync(path.join(app.dataDir, 'media', child.id))).toBe(false);
   }
+});
+
+describe('no side doors for children', () => {
+  let limited: AppProcess | undefined;
+  afterEach(async () => {
+    await limited?.stop();
+    expect(limited?.leftBehind ?? []).toEqual([]);
+    limited = undefined;
+  });
+
+  /** A second process on the same Redis and DATA_DIR with other per-user limits, which the jobs submitted to it carry. */
+  async function limitedApp(env: Record<string, string>): Promise<AppProcess> {
+    limited = await startApp({ redisUrl: redis.url, dataDir: app.dataDir, env });
+    return limited;
+  }
+
+  async function newUser(username: string): Promise<string> {
+    const admin = api(app.baseUrl, (await login(app.baseUrl)).token);
+    expect((await admin.post('/api/users', { username, password: `${username}-password`, role: 'user' })).status).toBe(201);
+    return (await login(app.baseUrl, username, `${username}-password`)).token;
+  }
+
+  it('children that would start over the byte quota fail storage_full without downloading', async () => {
+    server.setBytesPerSecond(250_000);
+    // 1 byte of media and one job at a time for jobs submitted there; none of that here.
+    const quota = await limitedApp({ USER_MAX_MEDIA_BYTES: '1', USER_MAX_ACTIVE_JOBS: '1' });
+    const token = await newUser('carol');
+    const viaQuota = api(quota.baseUrl, token);
+    const carol = api(app.baseUrl, token);
+    // The playlist while carol keeps nothing (a POST over the quota is refused): its children carry her 1 byte…
+    const list = await viaQuota.post('/api/jobs', { url: server.url('/quota.html') });
+    expect(list.status).toBe(201);
+    // …and wait for her one place, which this video takes (its listing takes seconds) and fills once done.
+    const video = await carol.post('/api/jobs', { url: server.url('/c1.mp4') });
+    expect(video.status).toBe(201);
+    expect(await waitForState(carol, video.body.id, ['completed'], 60_000)).toMatchObject({ state: 'completed' });
+    const done = await waitForState(carol, list.body.id, ['completed', 'failed', 'cancelled'], 60_000);
+    expect(done).toMatchObject({ kind: 'collection', state: 'failed', children: { total: 2, failed: 2 } });
+    const children = await childrenOf(carol, list.body.id);
+    expect(children.map((c) => [c.state, c.error?.code])).toEqual([['failed', 'storage_full'], ['failed', 'storage_full']]);
+    expect(children[0].error.message).toMatch(/so this one was not downloaded/);
+    expect(server.requests.filter((r) => r.includes('quota='))).toEqual([]); // not one byte fetched
+    expect((await viaQuota.post('/api/jobs', { url: server.url('/c2.mp4') })).body.code).toBe('storage_full'); // as a POST is
+    for (const id of [list.body.id, video.body.id]) expect((await carol.del(`/api/jobs/${id}`)).status).toBe(204);
+  }, 120_000);
+
+  it('children over the per-minute limit wait, queued, the next one saying why', async () => {
+    server.setBytesPerSecond(undefined);
+    // Three a minute: the playlist's own POST, then two of its four children.
+    const minute = await limitedApp({ USER_MAX_JOBS_PER_MINUTE: '3' });
+    const dave = api(minute.baseUrl, await newUser('dave'));
+    const list = await dave.post('/api/jobs', { url: server.url('/minute.html') });
+    expect(list.status).toBe(201);
+    const children = await waitUntil(async () => {
+      const found = await childrenOf(dave, list.body.id);
+      return found.length === 4 && /at most 3 jobs a minute/.test(found[2].message) ? found : undefined;
+    }, 30_000, 'the third child to say it waits for the minute');
+    await sleep(2_000); // nothing else starts within the minute
+    const later = await childrenOf(dave, list.body.id);
+    expect(later.map((c) => c.state !== 'queued')).toEqual([true, true, false, false]);
+    // Every held child says why it waits.
+    expect(later.slice(2).map((c) => c.message)).toEqual([children[2].message, children[2].message]);
+    expect(later[3].state).toBe('queued');
+    expect(server.requests.filter((r) => /minute=[34]/.test(r))).toEqual([]);
+    expect((await dave.del(`/api/jobs/${list.body.id}`)).status).toBe(204);
+  }, 60_000);
 });

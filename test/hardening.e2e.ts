@@ -190,14 +190,26 @@ describe('per-user limits', () => {
       if (res.status === 201) await waitForState(u.http, res.body.id, ['failed'], 20_000);
     }
     expect(statuses).toEqual([201, 201, 201, 201, 429]);
+    // A retry downloads again: it counts as a submission, and waits for the minute like one.
+    const [failed] = (await u.http.get('/api/jobs')).body.items as { id: string }[];
+    const retried = await u.http.post(`/api/jobs/${failed.id}/retry`);
+    expect(retried.status).toBe(429);
+    expect(retried.body.code).toBe('too_many_submissions');
+    expect((await u.http.get(`/api/jobs/${failed.id}`)).body.state).toBe('failed');
   }, 60_000);
 
   it('refuses new jobs with 413 once the stored media reach the quota, until some are deleted', async () => {
     const u = await newUser();
+    const broken = await u.http.post('/api/jobs', { url: server.url('/missing.mp4') });
+    await waitForState(u.http, broken.body.id, ['failed'], 20_000);
     const first = await u.http.post('/api/jobs', { url: server.url('/clip.webm'), format: '480p' });
     await waitForState(u.http, first.body.id, ['completed'], 60_000);
     const second = await u.http.post('/api/jobs', { url: server.url('/clip.webm') });
     expect(second.status).toBe(413);
+    // No side door: a retry is held to the quota as a new job is.
+    const retried = await u.http.post(`/api/jobs/${broken.body.id}/retry`);
+    expect(retried.status).toBe(413);
+    expect(retried.body.code).toBe('storage_full');
     expect(second.body.code).toBe('storage_full');
     expect(second.body.message).toMatch(/delete some to make room/);
     expect((await u.http.del(`/api/jobs/${first.body.id}`)).status).toBe(204);
@@ -270,7 +282,7 @@ describe('Bull Board at /admin/queues', () => {
     expect(await page.text()).toContain('vidpipe queues');
     const queues = await admin.get('/admin/queues/api/queues');
     expect(queues.status).toBe(200);
-    expect(queues.body.queues.map((q: { name: string }) => q.name).sort()).toEqual(['download', 'retention', 'subscriptions', 'transcode', 'webhooks']);
+    expect(queues.body.queues.map((q: { name: string }) => q.name).sort()).toEqual(['download', 'reconcile', 'retention', 'subscriptions', 'transcode', 'webhooks']);
   });
 });
 

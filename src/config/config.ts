@@ -62,6 +62,11 @@ const envSchema = z.object({
   USER_MAX_ACTIVE_JOBS: positiveInt.default(10),
   USER_MAX_JOBS_PER_MINUTE: positiveInt.default(30),
   USER_MAX_MEDIA_BYTES: positiveInt.optional(),
+  // Caps per user (admins too: they guard the workers, not a quota).
+  USER_MAX_SUBSCRIPTIONS: positiveInt.default(50),
+  USER_MAX_WEBHOOKS: positiveInt.default(10),
+  // The reconciler (src/reconcile): how often one process looks for work a dead process left undone.
+  RECONCILE_SECONDS: positiveInt.max(86_400).default(60),
   // Collections and subscriptions (src/subscriptions): entries taken per playlist or check; the shortest interval.
   MAX_PLAYLIST_ITEMS: positiveInt.max(5000).default(200),
   SUBSCRIPTION_MIN_INTERVAL_MINUTES: positiveInt.default(15),
@@ -132,6 +137,11 @@ export interface AppConfig {
   userMaxActiveJobs: number;
   userMaxJobsPerMinute: number;
   userMaxMediaBytes: number | null;
+  /** Subscriptions and webhooks one user may have. */
+  userMaxSubscriptions: number;
+  userMaxWebhooks: number;
+  /** How often the reconciler runs (one run at a time across every process). */
+  reconcileMs: number;
   /** A collection takes at most this many entries of a playlist (a subscription check as many new ones). */
   maxPlaylistItems: number;
   /** The shortest interval a subscription may be checked at. */
@@ -200,6 +210,9 @@ export function parseConfig(env: NodeJS.ProcessEnv): AppConfig {
     userMaxActiveJobs: e.USER_MAX_ACTIVE_JOBS,
     userMaxJobsPerMinute: e.USER_MAX_JOBS_PER_MINUTE,
     userMaxMediaBytes: e.USER_MAX_MEDIA_BYTES ?? null,
+    userMaxSubscriptions: e.USER_MAX_SUBSCRIPTIONS,
+    userMaxWebhooks: e.USER_MAX_WEBHOOKS,
+    reconcileMs: e.RECONCILE_SECONDS * 1000,
     maxPlaylistItems: e.MAX_PLAYLIST_ITEMS,
     subscriptionMinIntervalMinutes: e.SUBSCRIPTION_MIN_INTERVAL_MINUTES,
     logFormat: e.LOG_FORMAT,

@@ -53,9 +53,9 @@ export const API_OPERATIONS: ApiOperation[] = [
   { method: 'get', path: '/api/jobs/{id}/events', tag: 'jobs', summary: 'The job\'s snapshots as Server-Sent Events (event: job), until it ends', access: 'user',
     success: { status: 200, contentType: 'text/event-stream', description: 'Each event\'s data is a JobSnapshot' }, errors: [404] },
   { method: 'get', path: '/api/jobs/{id}/file', tag: 'media', summary: 'The whole video as one MP4 (audio: M4A), as an attachment; ranges supported', access: 'user',
-    success: { status: 200, contentType: 'video/mp4', description: 'The file (206 for a range)' }, errors: [404] },
+    success: { status: 200, contentType: 'video/mp4', description: 'The file (206 for a range)' }, errors: [404, 416] },
   { method: 'get', path: '/media/{jobId}/{file}', tag: 'media', summary: 'A job\'s HLS files (master.m3u8, playlists, segments, subtitles, poster)', access: 'user',
-    success: { status: 200, contentType: 'application/vnd.apple.mpegurl', description: 'The file (206 for a range); the type follows the extension' }, errors: [404] },
+    success: { status: 200, contentType: 'application/vnd.apple.mpegurl', description: 'The file (206 for a range); the type follows the extension' }, errors: [404, 416] },
   // cookies
   { method: 'put', path: '/api/me/cookies', tag: 'cookies', summary: 'Upload your cookies.txt for sites that need a login', access: 'user',
     rawBody: { contentType: 'text/plain', description: 'A Netscape cookies.txt file', maxBytes: MAX_COOKIES_FILE_BYTES }, success: none('Stored, encrypted'), errors: [400, 413, 415] },

@@ -14,6 +14,8 @@ export const keys = {
   mediaBytesOf: (ownerId: string) => `vp:usage:media-bytes:${ownerId}`,
   /** Jobs an owner submitted in the current 60 s window: the rate limit. */
   submissionsOf: (ownerId: string) => `vp:rate:jobs:${ownerId}`,
+  /** The transactional outbox: what must follow a write, appended by the write itself (src/events/outbox.ts). */
+  outbox: 'vp:outbox',
   user: (id: string) => `vp:user:${id}`,
   usersByName: 'vp:users:byname',
   users: 'vp:users',

@@ -1,4 +1,4 @@
-import { ChildStanding, childrenCounts, newJob, toCollection, toRecounted, toReopened, toRolledUp } from './job-lifecycle';
+import { ChildStanding, childrenCounts, newJob, toCollection, toListed, toRecounted, toReopened, toRolledUp } from './job-lifecycle';
 import type { JobSnapshot, JobState } from './job.types';
 
 const now = new Date('2026-11-29T12:00:00.000Z');
@@ -67,6 +67,35 @@ describe('a collection', () => {
     const reopened = toReopened(done);
     expect(reopened).toMatchObject({ state: 'downloading', attempt: 2, finishedAt: null, progress: { percent: 0 } });
     expect(toRolledUp(reopened, kids(['completed', 100], ['queued', 0]), now)?.progress.percent).toBe(50);
+  });
+});
+
+describe('a playlist being listed', () => {
+  const probing: JobSnapshot = { ...newJob({ id: 'collection02', ownerId: 'u1', url: 'https://video.example/list', format: 'best' }, now), state: 'probing' };
+  const listing = { title: 'A long list', thumbnailUrl: null };
+  const queued = (n: number) => kids(...Array.from({ length: n }, (): [JobState, number] => ['queued', 0]));
+
+  it('claims only the children that exist while it lists, and says how far it got', () => {
+    const c = toListed(probing, listing, queued(25), { listed: 25, total: 150 }, now);
+    expect(c).toMatchObject({ kind: 'collection', state: 'probing', title: 'A long list', message: 'Listing the playlist: 25 of 150' });
+    expect(c.children).toEqual({ total: 25, queued: 25, running: 0, completed: 0, failed: 0, cancelled: 0 });
+  });
+
+  it('follows its children once the last batch is made', () => {
+    const c = toListed(probing, listing, queued(3), { listed: 3, total: 3 }, now);
+    expect(c).toMatchObject({ state: 'downloading', message: '3 videos: 3 waiting', children: { total: 3 } });
+  });
+
+  it('never ends while it lists, even when every child made so far ended; its counts still follow', () => {
+    const c = toListed(probing, listing, queued(2), { listed: 2, total: 30 }, now);
+    const rolled = toRolledUp(c, kids(['completed', 100], ['failed', 10]), now)!;
+    expect(rolled).toMatchObject({ state: 'probing', message: 'Listing the playlist: 2 of 30', progress: { percent: 0 }, children: { completed: 1, failed: 1 } });
+    expect(toRolledUp(rolled, kids(['completed', 100], ['failed', 10]), now)).toBeNull(); // nothing changed
+  });
+
+  it('ends with its last batch when every child had ended meanwhile (nothing else would end it)', () => {
+    const c = toListed(probing, listing, kids(['failed', 0], ['failed', 0]), { listed: 2, total: 2 }, now);
+    expect(c).toMatchObject({ state: 'failed', error: { code: 'download_failed' }, children: { total: 2, failed: 2 } });
   });
 });
 

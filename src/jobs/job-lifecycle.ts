@@ -135,17 +135,51 @@ export function toCollection(job: JobSnapshot, listing: { title: string | null; 
   };
 }
 
+/** "Listing the playlist: 50 of 150": the collection says so while its children are being made. */
+export const listingMessage = (listed: number, total: number) => `Listing the playlist: ${listed} of ${total}`;
+
+/**
+ * A playlist's listing made the children of its first `listed` entries (of `total`): the job is their
+ * collection, claiming only the children that exist (`children`). It stays `probing` until the
+ * last batch is made, then follows its children (and ends at once if they all ended meanwhile).
+ */
+export function toListed(
+  job: JobSnapshot,
+  listing: { title: string | null; thumbnailUrl: string | null },
+  children: readonly ChildStanding[],
+  progress: { listed: number; total: number },
+  now: Date,
+): JobSnapshot {
+  const counts = childrenCounts(children);
+  const collection: JobSnapshot = {
+    ...job,
+    kind: 'collection',
+    title: listing.title ?? job.title,
+    thumbnailUrl: listing.thumbnailUrl ?? job.thumbnailUrl,
+    children: counts,
+    progress: { ...stopped(job.progress), stagePercent: 0 },
+  };
+  if (progress.listed < progress.total) return { ...collection, state: 'probing', message: listingMessage(progress.listed, progress.total) };
+  const listed: JobSnapshot = { ...collection, state: 'downloading', message: describeChildren(counts) };
+  return toRolledUp(listed, children, now) ?? listed;
+}
+
 /**
  * The collection as its children now stand: counts, the mean of their percents (never lower than
  * before), and the end once every child is final — completed if one of them completed, else failed.
- * null when nothing a watcher would see changed, or the collection has already ended.
+ * null when nothing a watcher would see changed, or the collection has already ended. While it is
+ * still being listed (`probing`) only its counts follow.
  */
 export function toRolledUp(collection: JobSnapshot, children: readonly ChildStanding[], now: Date): JobSnapshot | null {
   if (collection.kind !== 'collection' || isFinalState(collection.state)) return null;
+  // Still listing: more children are to come, so it cannot end yet and its bar would only mislead.
+  const listing = collection.state === 'probing';
   const counts = childrenCounts(children);
   const mean = counts.total ? children.reduce((sum, c) => sum + (c.state === 'completed' ? 100 : c.percent), 0) / counts.total : 0;
-  const percent = Math.round(Math.max(collection.progress.percent, mean) * 10) / 10;
-  const rolled: JobSnapshot = { ...collection, children: counts, message: describeChildren(counts), progress: { ...collection.progress, percent } };
+  const percent = listing ? collection.progress.percent : Math.round(Math.max(collection.progress.percent, mean) * 10) / 10;
+  const message = listing ? collection.message : describeChildren(counts);
+  const rolled: JobSnapshot = { ...collection, children: counts, message, progress: { ...collection.progress, percent } };
+  if (listing) return JSON.stringify(collection.children) === JSON.stringify(counts) ? null : rolled;
   // No child left (each was deleted on its own) counts as every child final, none completed.
   const ended = counts.completed + counts.failed + counts.cancelled === counts.total;
   if (ended && counts.completed > 0) {

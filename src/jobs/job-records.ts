@@ -3,10 +3,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { channels, keys } from './job-keys';
-import { ChildStanding, newJob, toRecounted, toRolledUp } from './job-lifecycle';
+import { ChildStanding, newJob, toListed, toRecounted, toRolledUp } from './job-lifecycle';
 import { JobPage, listJobs, ListQuery } from './job-list';
 import {
   CHILD_STANDINGS_SCRIPT,
+  CREATE_CHILD_BATCH_SCRIPT,
   CREATE_WAITING_SCRIPT,
   RELEASE_SCRIPT,
   REMOVE_SCRIPT,
@@ -15,6 +16,7 @@ import {
   WriteGuard,
 } from './job-scripts';
 import { isFinalState, JobFormat, JobSnapshot, JobState } from './job.types';
+import { crashPoint } from '../ops/crash-point';
 
 export type { WriteGuard } from './job-scripts';
 export type { JobPage, ListQuery } from './job-list';
@@ -30,12 +32,30 @@ export type { JobPage, ListQuery } from './job-list';
 const JOB_KEY_PREFIX = keys.job('');
 
 
+/**
+ * The per-user limits a job carries from its submission (0: none; an admin's are all 0): the jobs
+ * that reach the pipeline through the owner's waiting list (a collection's children, a
+ * subscription's finds, retried children) are held to them when they are released.
+ */
+export interface JobLimits {
+  maxActive: number;
+  maxPerMinute: number;
+  maxMediaBytes: number;
+}
+export const NO_LIMITS: JobLimits = { maxActive: 0, maxPerMinute: 0, maxMediaBytes: 0 };
+
 /** How a job that is not a child was submitted: what its probe and its children need later. */
 export interface JobOptions {
   /** false: the first entry of a playlist only (never a collection). */
   playlist: boolean;
-  /** The active-jobs limit its owner had (0: none), which its children wait for. */
-  maxActive: number;
+  /** Its owner's limits, which its children are held to. */
+  limits: JobLimits;
+}
+
+/** A release of waiting jobs: those to start, and how long the per-minute limit holds the next one (0: it does not). */
+export interface Released {
+  jobs: JobSnapshot[];
+  rateWaitMs: number;
 }
 
 /** One entry of a listed playlist, made into a child video job. */
@@ -47,31 +67,19 @@ export interface ChildEntry {
 /** Least time between two progress roll-ups of one collection by one process. */
 const ROLL_UP_EVERY_MS = 500;
 
-export type JobEndedListener = (job: JobSnapshot) => unknown;
-
 export class JobRecords {
-  private readonly endedListeners = new Set<JobEndedListener>();
   /** The state this process last wrote for each running child, and the collections with a roll-up due. */
   private readonly childStates = new Map<string, JobState>();
   private readonly pendingRollUps = new Map<string, NodeJS.Timeout>();
 
   constructor(protected readonly redis: Redis) {
-    redis.defineCommand('vpWriteJob', { numberOfKeys: 3, lua: WRITE_SCRIPT });
+    redis.defineCommand('vpWriteJob', { numberOfKeys: 4, lua: WRITE_SCRIPT });
     redis.defineCommand('vpReserveJob', { numberOfKeys: 2, lua: RESERVE_SCRIPT });
     redis.defineCommand('vpRemoveJob', { numberOfKeys: 8, lua: REMOVE_SCRIPT });
     redis.defineCommand('vpCreateWaitingJob', { lua: CREATE_WAITING_SCRIPT });
-    redis.defineCommand('vpReleaseWaiting', { numberOfKeys: 2, lua: RELEASE_SCRIPT });
+    redis.defineCommand('vpReleaseWaiting', { numberOfKeys: 3, lua: RELEASE_SCRIPT });
     redis.defineCommand('vpChildStandings', { numberOfKeys: 1, lua: CHILD_STANDINGS_SCRIPT });
-  }
-
-  /**
-   * "A job ended": called once per final state, in the process whose write made it final (the
-   * guard lets exactly one such write through per attempt) — not once per process, as a pub/sub
-   * message would be. Collections too, when their last child ends. Returns a function that removes the listener.
-   */
-  onJobEnded(listener: JobEndedListener): () => void {
-    this.endedListeners.add(listener);
-    return () => this.endedListeners.delete(listener);
+    redis.defineCommand('vpCreateChildBatch', { numberOfKeys: 4, lua: CREATE_CHILD_BATCH_SCRIPT });
   }
 
   newId(): string {
@@ -80,13 +88,13 @@ export class JobRecords {
 
   async create(input: { id?: string; ownerId: string; url: string; format: JobFormat; options?: JobOptions }): Promise<JobSnapshot> {
     const job = newJob({ ...input, id: input.id ?? this.newId() }, new Date());
-    const options = input.options ?? { playlist: true, maxActive: 0 };
+    const options = input.options ?? { playlist: true, limits: NO_LIMITS };
     const order = await this.redis.incr(keys.jobCounter);
     await this.redis
       .multi()
       .hset(keys.job(job.id), {
         data: this.encode(job), seq: 1, state: job.state, attempt: 1, ownerId: job.ownerId, order,
-        percent: 0, playlist: options.playlist ? 1 : 0, maxActive: options.maxActive,
+        percent: 0, playlist: options.playlist ? 1 : 0, ...limitFields(options.limits),
       })
       .zadd(keys.jobsAll, order, job.id)
       .zadd(keys.jobsOfOwner(job.ownerId), order, job.id)
@@ -97,51 +105,85 @@ export class JobRecords {
   }
 
   async optionsOf(id: string): Promise<JobOptions> {
-    const [playlist, maxActive] = await this.redis.hmget(keys.job(id), 'playlist', 'maxActive');
-    return { playlist: playlist !== '0', maxActive: Number(maxActive ?? 0) };
+    const [playlist, maxActive, maxPerMinute, maxMediaBytes] = await this.redis.hmget(keys.job(id), 'playlist', 'maxActive', 'maxPerMinute', 'maxMediaBytes');
+    return { playlist: playlist !== '0', limits: { maxActive: Number(maxActive ?? 0), maxPerMinute: Number(maxPerMinute ?? 0), maxMediaBytes: Number(maxMediaBytes ?? 0) } };
   }
 
   /**
-   * A collection's children, queued on the owner's waiting list (release() starts them). Their ids
-   * come from the collection's and the entry's place, so listing again after a worker died makes
-   * no second copy. Returns the children in playlist order.
+   * One batch of a playlist's listing, in one write: the children of `entries` (the playlist's
+   * entries from place `from` on, of `total`), queued on the owner's waiting list (release() starts
+   * them), and how far the listing got. Their ids come from the collection's id and the entry's
+   * place, so listing again after a worker died makes no second copy. Returns the batch's children
+   * in playlist order; none when the collection was cancelled or deleted meanwhile.
    */
-  async createChildren(collection: JobSnapshot, entries: readonly ChildEntry[], maxActive: number): Promise<JobSnapshot[]> {
-    const children: JobSnapshot[] = [];
-    for (const [index, entry] of entries.entries()) {
-      const id = createHash('sha256').update(`${collection.id}:${index}`).digest('base64url').slice(0, 12);
-      const child = newJob(
-        { id, ownerId: collection.ownerId, url: entry.url, format: collection.format, parentId: collection.id, title: entry.title, waits: true },
-        new Date(),
-      );
-      const created = await this.createWaiting(child, maxActive, index + 1, [keys.childrenOf(collection.id)]);
-      if (created < 0) break; // the collection was cancelled or deleted meanwhile
-      children.push(child);
-    }
-    return children;
+  async createChildren(collection: JobSnapshot, entries: readonly ChildEntry[], limits: JobLimits, from = 0, total = from + entries.length): Promise<JobSnapshot[]> {
+    const now = new Date();
+    const children = entries.map((entry, i) =>
+      newJob({ id: derivedId(`${collection.id}:${from + i}`), ownerId: collection.ownerId, url: entry.url, format: collection.format, parentId: collection.id, title: entry.title, waits: true }, now),
+    );
+    const made = await this.redis.vpCreateChildBatch(
+      keys.job(collection.id), keys.waitingJobsOf(collection.ownerId), keys.childrenOf(collection.id), keys.jobCounter,
+      JOB_KEY_PREFIX, channels.jobEvents, collection.id, collection.ownerId,
+      String(limits.maxActive), String(limits.maxPerMinute), String(limits.maxMediaBytes), String(from + entries.length), String(total),
+      ...children.flatMap((child, i) => [child.id, String(from + i + 1), this.encode(child)]),
+    );
+    return made < 0 ? [] : children;
   }
 
-  /** A stand-alone job that waits for its owner's place like a child does (a subscription's find). */
-  async createWaitingJob(input: { ownerId: string; url: string; format: JobFormat; title: string | null }, maxActive: number): Promise<JobSnapshot> {
-    const job = newJob({ ...input, id: this.newId(), waits: true }, new Date());
-    const order = await this.redis.incr(keys.jobCounter);
-    await this.createWaiting(job, maxActive, order, [keys.jobsAll, keys.jobsOfOwner(job.ownerId)], order);
-    return job;
-  }
-
-  private async createWaiting(job: JobSnapshot, maxActive: number, score: number, lists: string[], order?: number): Promise<number> {
-    const waitOrder = order ?? (await this.redis.incr(keys.jobCounter));
-    return this.redis.vpCreateWaitingJob(
-      2 + lists.length, keys.job(job.id), keys.waitingJobsOf(job.ownerId), ...lists,
-      this.encode(job), job.id, job.ownerId, String(waitOrder), String(score), String(maxActive), job.parentId ?? '', channels.jobEvents, JOB_KEY_PREFIX,
+  /**
+   * The collection as far as its listing got (`listed` of `total` entries made into children),
+   * claiming only the children that exist; null when it ended or another attempt runs.
+   */
+  async writeListing(collectionId: string, attempt: number, listing: { title: string | null; thumbnailUrl: string | null }, listed: number, total: number): Promise<JobSnapshot | null> {
+    return this.transition(collectionId, 'attempt', async (current) =>
+      current.attempt === attempt ? toListed(current, listing, await this.childStandings(collectionId), { listed, total }, new Date()) : null,
     );
   }
 
-  /** Takes waiting jobs of the owner among their active ones while places are free; returns them to be started. */
-  async releaseWaiting(ownerId: string): Promise<JobSnapshot[]> {
-    const ids = await this.redis.vpReleaseWaiting(keys.waitingJobsOf(ownerId), keys.activeJobsOf(ownerId), JOB_KEY_PREFIX);
+  /**
+   * A subscription's find: a stand-alone job that waits for its owner's place like a child does,
+   * under an id derived from (subscription, entry), marked seen in `seenKey` in the same step.
+   * null when the entry was seen before (its job was made then).
+   */
+  async createFind(
+    input: { ownerId: string; url: string; format: JobFormat; title: string | null },
+    find: { subscriptionId: string; seenKey: string },
+    limits: JobLimits,
+  ): Promise<JobSnapshot | null> {
+    const id = derivedId(`sub:${find.subscriptionId}:${input.url}`);
+    const job = newJob({ ...input, id, waits: true }, new Date());
+    const order = await this.redis.incr(keys.jobCounter);
+    const created = await this.createWaiting(job, limits, order, [keys.jobsAll, keys.jobsOfOwner(job.ownerId)], { order, seenKey: find.seenKey, seenMember: input.url });
+    return created === 1 ? job : null;
+  }
+
+  private async createWaiting(job: JobSnapshot, limits: JobLimits, score: number, lists: string[], opts: { order?: number; seenKey?: string; seenMember?: string } = {}): Promise<number> {
+    const waitOrder = opts.order ?? (await this.redis.incr(keys.jobCounter));
+    return this.redis.vpCreateWaitingJob(
+      2 + lists.length, keys.job(job.id), keys.waitingJobsOf(job.ownerId), ...lists,
+      this.encode(job), job.id, job.ownerId, String(waitOrder), String(score), String(limits.maxActive), job.parentId ?? '', channels.jobEvents, JOB_KEY_PREFIX,
+      String(limits.maxPerMinute), opts.seenKey ?? '', opts.seenMember ?? '', String(limits.maxMediaBytes),
+    );
+  }
+
+  /**
+   * Takes waiting jobs of the owner among their active ones while their limits allow (places, and
+   * submissions in the current minute); returns them to be started.
+   */
+  async releaseWaiting(ownerId: string): Promise<Released> {
+    const [ids, rateWaitMs] = await this.redis.vpReleaseWaiting(keys.waitingJobsOf(ownerId), keys.activeJobsOf(ownerId), keys.submissionsOf(ownerId), JOB_KEY_PREFIX);
     const jobs = await Promise.all(ids.map((id) => this.get(id)));
-    return jobs.filter((j): j is JobSnapshot => j !== null);
+    return { jobs: jobs.filter((j): j is JobSnapshot => j !== null), rateWaitMs: Number(rateWaitMs) };
+  }
+
+  /** The first `count` of the owner's waiting jobs, the next to start first. */
+  async waitingIds(ownerId: string, count: number): Promise<string[]> {
+    return this.redis.zrange(keys.waitingJobsOf(ownerId), '0', String(count - 1));
+  }
+
+  /** The byte quota a job carries (0: none). */
+  async maxMediaBytesOf(id: string): Promise<number> {
+    return Number((await this.redis.hget(keys.job(id), 'maxMediaBytes')) ?? 0);
   }
 
   /** Puts a retried child (or subscription job) back on its owner's waiting list. */
@@ -220,6 +262,7 @@ export class JobRecords {
       keys.job(next.id),
       keys.activeJobsOf(next.ownerId),
       keys.mediaBytesOf(next.ownerId),
+      keys.outbox,
       data,
       next.state,
       String(next.attempt),
@@ -235,8 +278,8 @@ export class JobRecords {
     if (seq === -2) return 'stale';
     if (seq <= 0) return null;
     const stored = this.decode(data, String(seq));
-    // Only these guards admit a job that has not ended: a write past them that ends it is the end.
-    if (isFinalState(stored.state) && (guard === 'attempt' || guard === 'active')) this.emitEnded(stored);
+    // The end is in the outbox with the write (WRITE_SCRIPT): what follows it survives a death here.
+    if (isFinalState(stored.state) && (guard === 'attempt' || guard === 'active')) crashPoint('job.final-written');
     // Whoever wrote a child brings its collection up to date: no other process has to watch.
     if (stored.parentId) await this.childWritten(stored);
     return stored;
@@ -256,6 +299,7 @@ export class JobRecords {
       if (!this.pendingRollUps.has(collectionId)) {
         const timer = setTimeout(() => {
           this.pendingRollUps.delete(collectionId);
+          // Progress only: a lost roll-up is made good by the next one (and a child's end by the outbox).
           void this.rollUp(collectionId).catch(() => undefined);
         }, ROLL_UP_EVERY_MS);
         timer.unref();
@@ -265,17 +309,8 @@ export class JobRecords {
     }
     clearTimeout(this.pendingRollUps.get(collectionId));
     this.pendingRollUps.delete(collectionId);
+    // At once for people watching; a child's end also reaches the collection through the outbox.
     await this.rollUp(collectionId).catch(() => undefined);
-  }
-
-  private emitEnded(job: JobSnapshot): void {
-    for (const listener of this.endedListeners) {
-      // A listener's failure is its own (sync or async): the write has happened and stays a success,
-      // and a rejected promise must not become an unhandled rejection that ends the process.
-      void Promise.resolve()
-        .then(() => listener(job))
-        .catch(() => undefined);
-    }
   }
 
   list(q: ListQuery): Promise<JobPage> {
@@ -338,4 +373,13 @@ export class JobRecords {
     const stored = JSON.parse(data) as Omit<JobSnapshot, 'seq'>;
     return { ...stored, kind: stored.kind ?? 'video', parentId: stored.parentId ?? null, seq: Number(seq ?? 0) };
   }
+}
+
+/** Ids made from what a job is (a playlist's place, a subscription's entry): making it again finds it. */
+function derivedId(of: string): string {
+  return createHash('sha256').update(of).digest('base64url').slice(0, 12);
+}
+
+function limitFields(limits: JobLimits): Record<string, number> {
+  return { maxActive: limits.maxActive, maxPerMinute: limits.maxPerMinute, maxMediaBytes: limits.maxMediaBytes };
 }

@@ -51,6 +51,7 @@ export const JOB_ERROR_CODES = [
   'rate_limited', // HTTP 429 or the site's "try again later"
   'stalled', // the tool printed nothing for STALL_TIMEOUT_SECONDS (a source that stopped sending): killed
   'disk_full', // free space fell under MIN_FREE_DISK_BYTES while it ran: stopped, partial files removed
+  'storage_full', // a child or a find that would start over its owner's USER_MAX_MEDIA_BYTES: not downloaded
 ] as const;
 export type JobErrorCode = (typeof JOB_ERROR_CODES)[number];
 

@@ -9,10 +9,18 @@ import { WaitingJobs } from '../pipeline/waiting-jobs';
 import { JOB_ID_PATTERN } from './job-keys';
 import { toCancelled, toFailed, toReopened, toRetried, WAITING_MESSAGE } from './job-lifecycle';
 import { JobStore } from './job.store';
+import { JobLimits, NO_LIMITS } from './job-records';
 import { isFinalState, JobFormat, JobSnapshot, JobState, RETRYABLE_STATES } from './job.types';
 import { formatBytes } from '../common/format';
 import { checkUrl } from './url-policy';
 import { DiskSpace } from '../disk/disk-space';
+import { crashPoint } from '../ops/crash-point';
+
+/** The limits a user's jobs carry (src/jobs/job-records.ts); admins are exempt from all three. */
+export function limitsOf(user: Pick<AuthUser, 'role'>, config: AppConfig): JobLimits {
+  if (user.role === 'admin') return NO_LIMITS;
+  return { maxActive: config.userMaxActiveJobs, maxPerMinute: config.userMaxJobsPerMinute, maxMediaBytes: config.userMaxMediaBytes ?? 0 };
+}
 
 const notFound = () => new ApiError(404, 'not_found', 'There is no such job.');
 
@@ -38,8 +46,8 @@ export class JobsService {
     await this.reserveOrRefuse(user, id);
     let job: JobSnapshot;
     try {
-      // The active-jobs limit travels with the job: its children wait for places under it.
-      const options = { playlist: input.playlist, maxActive: user.role === 'admin' ? 0 : this.config.userMaxActiveJobs };
+      // The owner's limits travel with the job: its children are held to them.
+      const options = { playlist: input.playlist, limits: limitsOf(user, this.config) };
       job = await this.store.create({ id, ownerId: user.id, url: verdict.url, format: input.format, options });
     } catch (err) {
       await this.store.unreserve(user.id, id);
@@ -188,6 +196,7 @@ export class JobsService {
     // Once stopped, a collection makes no more children: these are all of them.
     for (const child of await this.children(job.id)) await this.removeJob(child, true);
     await this.store.remove(job);
+    crashPoint('job.removed'); // its media folder is left for the reconciler
     if (!stopped) await this.pipeline.drop(job.id, job.attempt);
     await fs.rm(path.join(this.config.mediaDir, job.id), { recursive: true, force: true });
     // A child deleted on its own: its collection counts one less (and may end with it).

@@ -6,6 +6,10 @@ export const metricsKeys = {
   stageDurationPattern: 'vp:metrics:stage:*',
   /** Hash: jobs that ended, by `<kind>:<state>` (a retried job that ends again counts again). */
   jobsEnded: 'vp:metrics:jobs-ended',
+  /** Outbox entries already counted in jobsEnded (a set per hour-long window is not needed: one key each, a day). */
+  counted: (entryId: string) => `vp:metrics:counted:${entryId}`,
+  /** Hash: what the reconciler repaired, by kind (README, "What survives a crash"). */
+  repairs: 'vp:metrics:repairs',
   /** Hash: webhook delivery attempts by result (`2xx`, `4xx`, `5xx`, `error`…). */
   webhookDeliveries: 'vp:metrics:webhooks',
 } as const;

@@ -19,6 +19,7 @@ const REDIS_TIMEOUT_MS = 3_000;
 interface ClusterReading {
   jobs: Record<UnfinishedState, number>;
   jobsEnded: Record<string, string>;
+  repairs: Record<string, string>;
   queues: { queue: string; counts: Record<string, number> }[];
   workers: WorkerHeartbeat[];
   stages: { stage: string; outcome: string; stored: Record<string, string> }[];
@@ -119,6 +120,9 @@ export class MetricsExporter implements OnModuleInit, OnApplicationBootstrap {
         return { labels: { state, kind }, value: Number(n) };
       }),
     );
+    this.fromRedis('vidpipe_repairs_total', 'counter', 'What the reconciler found left undone by a process that died, and repaired, by kind', (r) =>
+      Object.entries(r.repairs).map(([kind, n]) => ({ labels: { kind }, value: Number(n) })),
+    );
     this.fromRedis('vidpipe_webhook_deliveries_total', 'counter', "Webhook delivery attempts by result: the receiver's status class, or error when it did not answer", (r) =>
       Object.entries(r.webhooks).map(([result, n]) => ({ labels: { result }, value: Number(n) })),
     );
@@ -173,6 +177,7 @@ export class MetricsExporter implements OnModuleInit, OnApplicationBootstrap {
     for (const { stage, outcome } of stagePairs) pipe.hgetall(metricsKeys.stageDuration(stage, outcome));
     pipe.hgetall(metricsKeys.webhookDeliveries);
     pipe.hgetall(metricsKeys.jobsEnded);
+    pipe.hgetall(metricsKeys.repairs);
     const [jobs, queues, workers, rows] = await Promise.all([countUnfinishedJobs(client), this.queueCounts(), liveWorkers(client), pipe.exec()]);
     const hashes = (rows ?? []).map(([err, v]) => (err ? {} : (v as Record<string, string>)));
     return {
@@ -182,6 +187,7 @@ export class MetricsExporter implements OnModuleInit, OnApplicationBootstrap {
       stages: stagePairs.map((p, i) => ({ ...p, stored: hashes[i] ?? {} })),
       webhooks: hashes[stagePairs.length] ?? {},
       jobsEnded: hashes[stagePairs.length + 1] ?? {},
+      repairs: hashes[stagePairs.length + 2] ?? {},
     };
   }
 

@@ -1,8 +1,13 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { JobStore } from '../jobs/job.store';
+import { Outbox } from '../events/outbox';
 import { RedisService } from '../redis/redis.module';
 import { deliveryResult, metricsKeys, StageOutcome } from './metrics-keys';
 import { bucketField } from './stage-histogram';
+
+const COUNT_ONCE = `
+if redis.call('SET', KEYS[1], 1, 'NX', 'EX', 86400) then redis.call('HINCRBY', KEYS[2], ARGV[1], 1) end
+return 1
+`;
 
 /**
  * What any process (api or worker) adds to the cluster's metrics, in Redis: jobs that ended, stage
@@ -15,14 +20,19 @@ export class Metrics implements OnModuleInit {
 
   constructor(
     private readonly redis: RedisService,
-    private readonly store: JobStore,
+    private readonly outbox: Outbox,
   ) {}
 
   onModuleInit(): void {
-    // Once per end, in the process whose write ended the job: counted once however many run.
-    this.store.onJobEnded((job) => {
-      this.redis.client.hincrby(metricsKeys.jobsEnded, `${job.kind ?? 'video'}:${job.state}`, 1).catch((err: Error) => this.couldNotWrite(err));
+    // Once per end: an entry handled again after a crash finds its marker and counts nothing.
+    this.outbox.handle('metrics', async (job, entry) => {
+      await this.redis.client.eval(COUNT_ONCE, 2, metricsKeys.counted(entry.id), metricsKeys.jobsEnded, `${job.kind ?? 'video'}:${job.state}`);
     });
+  }
+
+  /** One repair the reconciler made, by kind. */
+  async repaired(kind: string, count = 1): Promise<void> {
+    await this.redis.client.hincrby(metricsKeys.repairs, kind, count);
   }
 
   /** One stage run (a queue entry processed by a worker) took `seconds` and ended so. */

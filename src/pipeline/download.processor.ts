@@ -3,8 +3,9 @@ import { Processor } from '@nestjs/bullmq';
 import { Inject } from '@nestjs/common';
 import { Job } from 'bullmq';
 import { APP_CONFIG, AppConfig } from '../config/config';
-import { toCollection } from '../jobs/job-lifecycle';
 import { JobStore } from '../jobs/job.store';
+import type { JobSnapshot } from '../jobs/job.types';
+import { crashPoint } from '../ops/crash-point';
 import { CancelRegistry } from './cancel-registry';
 import { PipelineError } from './pipeline-error';
 import { DownloadPayload, QueueName } from './pipeline';
@@ -13,10 +14,13 @@ import { assertDurationAllowed, StageProcessor } from './stage-processor';
 import { JobReporter } from './job-reporter';
 import { WaitingJobs } from './waiting-jobs';
 import { YtdlpClient } from './ytdlp/ytdlp.client';
-import type { DownloadResult, YtdlpSession } from './ytdlp/ytdlp-session';
+import type { DownloadResult, Listing, YtdlpSession } from './ytdlp/ytdlp-session';
 import type { FlatPlaylist } from './ytdlp/ytdlp-playlist';
 import { looksLikeDirectMedia } from './ytdlp/ytdlp-args';
 import type { ProbeInfo } from './ytdlp/ytdlp-probe';
+
+/** Children made per write while a playlist is listed: a death costs at most one batch, which the re-run redoes. */
+const LISTING_BATCH = 25;
 
 /**
  * probe and download in one yt-dlp run (a page that may be a playlist is listed first), then hand
@@ -38,10 +42,14 @@ export class DownloadProcessor extends StageProcessor<DownloadPayload> {
 
   protected async runStage(job: Job<DownloadPayload>, reporter: JobReporter, signal: AbortSignal): Promise<void> {
     const { jobId, attempt } = job.data;
+    const { kind, state, ownerId } = reporter.snapshot;
+    // BullMQ runs the stage again after its worker died: a listing left unfinished carries on.
+    if (kind === 'collection' && state === 'probing') return this.resumeListing(reporter.snapshot, signal);
+    // A listed collection's children carry on by themselves (started here should the worker have died before it could).
+    if (kind === 'collection') return this.waiting.startReleased(ownerId);
     // Handed over already (this run is BullMQ retrying a download whose worker died after the
-    // hand-over): going again would delete the source under the transcode. A collection's
-    // children carry on by themselves.
-    if (reporter.snapshot.kind === 'collection' || (await this.pipeline.handedOff(QueueName.Download, jobId, attempt))) return;
+    // hand-over): going again would delete the source under the transcode.
+    if (await this.pipeline.handedOff(QueueName.Download, jobId, attempt)) return;
     const workDir = this.workDirOf(jobId, attempt);
     await fs.rm(workDir, { recursive: true, force: true });
     await fs.mkdir(workDir, { recursive: true });
@@ -117,11 +125,43 @@ export class DownloadProcessor extends StageProcessor<DownloadPayload> {
     if (playlist.entries.length === 0) {
       throw new PipelineError('unsupported_url', 'This playlist has no videos that can be downloaded.');
     }
-    await reporter.update(toCollection(reporter.snapshot, playlist, playlist.entries.length));
-    const collection = reporter.snapshot;
-    const { maxActive } = await this.store.optionsOf(collection.id);
-    // A cancel or delete meanwhile stops the making (in Redis), and itself ends every child made so far.
-    await this.store.createChildren(collection, playlist.entries, maxActive);
-    await this.waiting.startReleased(collection.ownerId);
+    await this.listChildren(reporter.snapshot, playlist);
+  }
+
+  /** The same listing again (one yt-dlp run), making the children a dead worker did not get to. */
+  private async resumeListing(collection: JobSnapshot, signal: AbortSignal): Promise<void> {
+    const { id, url, attempt, ownerId } = collection;
+    const workDir = this.workDirOf(id, attempt);
+    await fs.mkdir(workDir, { recursive: true });
+    const ytdlp = await this.ytdlp.open({ ownerId, workDir });
+    let listing: Listing;
+    try {
+      listing = await ytdlp.session.list(url, this.config.maxPlaylistItems, signal);
+    } finally {
+      await ytdlp.close();
+      await this.removeWorkDir(id, attempt);
+    }
+    // No playlist there any more: the collection keeps the children it has and follows them.
+    const none: FlatPlaylist = { title: null, thumbnailUrl: null, entries: [], sourceCount: null, skipped: 0 };
+    await this.listChildren(collection, listing.kind === 'playlist' ? listing.playlist : none);
+  }
+
+  /**
+   * Children in batches, each one write (children and how far the listing got), then the
+   * collection's snapshot, which claims only children that exist; each batch's children start at once.
+   */
+  private async listChildren(job: JobSnapshot, playlist: FlatPlaylist): Promise<void> {
+    const { limits } = await this.store.optionsOf(job.id);
+    const total = playlist.entries.length;
+    let listed = 0;
+    do {
+      const batch = playlist.entries.slice(listed, listed + LISTING_BATCH);
+      // A cancel or delete meanwhile stops the making (in Redis), and itself ends every child made so far.
+      if ((await this.store.createChildren(job, batch, limits, listed, total)).length < batch.length) return;
+      listed += batch.length;
+      if (!(await this.store.writeListing(job.id, job.attempt, playlist, listed, total))) return;
+      crashPoint('collection.batch-written');
+      await this.waiting.startReleased(job.ownerId);
+    } while (listed < total);
   }
 }

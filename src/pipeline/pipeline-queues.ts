@@ -39,6 +39,29 @@ export class PipelineQueues implements OnModuleInit {
     return next !== null && Boolean(await this.queue(next).getJob(queueJobId(jobId, attempt)));
   }
 
+  /** The states of this attempt's entries, queue by queue (BullMQ's: waiting, active, delayed, completed, failed…). */
+  async entryStates(jobId: string, attempt: number): Promise<{ queue: QueueName; state: string }[]> {
+    const out: { queue: QueueName; state: string }[] = [];
+    for (const [name, queue] of this.queues) {
+      const state = await queue.getJobState(queueJobId(jobId, attempt));
+      if (state !== 'unknown') out.push({ queue: name, state });
+    }
+    return out;
+  }
+
+  /**
+   * The attempt enters the first stage again (a job whose queue entries went with a dead process):
+   * finished entries of the attempt are removed first, as BullMQ would take a re-add for a duplicate.
+   */
+  async restart(jobId: string, attempt: number): Promise<void> {
+    const qid = queueJobId(jobId, attempt);
+    for (const queue of this.queues.values()) {
+      const state = await queue.getJobState(qid);
+      if (state === 'completed' || state === 'failed') await (await queue.getJob(qid))?.remove();
+    }
+    await this.start({ jobId, attempt });
+  }
+
   /** Takes a not-yet-started entry of this attempt out of every queue, and what it left in the work folder. */
   async drop(jobId: string, attempt: number): Promise<void> {
     const qid = queueJobId(jobId, attempt);

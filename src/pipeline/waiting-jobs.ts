@@ -1,37 +1,75 @@
-import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { formatBytes } from '../common/format';
+import { Outbox } from '../events/outbox';
 import { QUEUED_MESSAGE, toFailed } from '../jobs/job-lifecycle';
 import { JobStore } from '../jobs/job.store';
 import type { JobSnapshot } from '../jobs/job.types';
+import { crashPoint } from '../ops/crash-point';
 import { PipelineQueues } from './pipeline-queues';
+
+/** Waiting jobs whose message a per-minute hold rewrites (the first ones: those that start next). */
+const MAX_MESSAGES_REWRITTEN = 50;
+
+export const rateMessage = (maxPerMinute: number) =>
+  `Waiting: you can start at most ${maxPerMinute} jobs a minute; it starts as soon as the minute allows`;
 
 /**
  * Children of collections (and a subscription's finds) wait on their owner's waiting list instead
- * of being refused: each time one of the owner's jobs ends — in whichever process wrote the end —
- * as many of them start as the owner's places allow.
+ * of being refused: each time one of the owner's jobs ends (an outbox follow-up, so a death of the
+ * process that ended it loses nothing) as many of them start as the owner's limits allow — places,
+ * submissions this minute, and the byte quota, which a POST is held to too.
  */
 @Injectable()
-export class WaitingJobs implements OnModuleInit {
+export class WaitingJobs implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('WaitingJobs');
+  /** Owners held by the per-minute limit, and the timer that releases them when the minute allows. */
+  private readonly rateTimers = new Map<string, NodeJS.Timeout>();
 
   constructor(
     private readonly store: JobStore,
     private readonly pipeline: PipelineQueues,
+    private readonly outbox: Outbox,
   ) {}
 
   onModuleInit(): void {
-    this.store.onJobEnded((job) => void this.startReleased(job.ownerId));
+    // A failure is retried by the outbox; a job released but not queued is the reconciler's.
+    this.outbox.handle('waiting-jobs', async (job) => void (await this.releaseAndStart(job.ownerId)));
   }
 
-  /** Starts as many of the owner's waiting jobs as their places allow, oldest first. */
+  onModuleDestroy(): void {
+    for (const timer of this.rateTimers.values()) clearTimeout(timer);
+    this.rateTimers.clear();
+  }
+
+  /** Starts as many of the owner's waiting jobs as their limits allow, oldest first; failures logged. */
   async startReleased(ownerId: string): Promise<void> {
     try {
-      for (const job of await this.store.releaseWaiting(ownerId)) await this.start(job);
+      await this.releaseAndStart(ownerId);
     } catch (err) {
+      // The outbox (after an end) or the reconciler (every RECONCILE_SECONDS) starts them later.
       this.logger.error(`Could not start the waiting jobs of ${ownerId}: ${(err as Error).message}`);
     }
   }
 
-  private async start(job: JobSnapshot): Promise<void> {
+  /** The ids of the jobs released (started, or failed over the byte quota). */
+  async releaseAndStart(ownerId: string): Promise<string[]> {
+    const { jobs, rateWaitMs } = await this.store.releaseWaiting(ownerId);
+    if (jobs.length > 0) crashPoint('waiting.released');
+    for (const job of jobs) await this.start(job);
+    if (rateWaitMs > 0) await this.holdForRate(ownerId, rateWaitMs);
+    return jobs.map((j) => j.id);
+  }
+
+  /**
+   * A released (or stranded) queued job enters the pipeline — or fails `storage_full` without
+   * downloading when its owner's media already fill their quota. Queueing twice adds one entry.
+   */
+  async start(job: JobSnapshot): Promise<void> {
+    const refusal = await this.overQuota(job);
+    if (refusal) {
+      await this.store.write(toFailed(job, { code: 'storage_full', message: refusal }, new Date()), 'attempt');
+      return;
+    }
     const released = await this.store.transition(job.id, 'active', (current) =>
       current.state === 'queued' && current.attempt === job.attempt ? { ...current, message: QUEUED_MESSAGE } : null,
     );
@@ -41,7 +79,35 @@ export class WaitingJobs implements OnModuleInit {
     } catch (err) {
       // A job that cannot be queued must not sit `queued` forever.
       const message = `The job could not be queued: ${(err as Error).message}`;
-      await this.store.write(toFailed(released, { code: 'internal_error', message }, new Date()), 'attempt').catch(() => undefined);
+      await this.store.write(toFailed(released, { code: 'internal_error', message }, new Date()), 'attempt');
     }
+  }
+
+  private async overQuota(job: JobSnapshot): Promise<string | null> {
+    const max = await this.store.maxMediaBytesOf(job.id);
+    if (max === 0) return null;
+    const used = await this.store.mediaBytesOf(job.ownerId);
+    if (used < max) return null;
+    return `Your videos use ${formatBytes(used)} of your ${formatBytes(max)}, so this one was not downloaded; delete some to make room, then retry it.`;
+  }
+
+  /** The waiting jobs say why they wait, and the owner is released again once the minute allows. */
+  private async holdForRate(ownerId: string, waitMs: number): Promise<void> {
+    const held = await this.store.waitingIds(ownerId, MAX_MESSAGES_REWRITTEN);
+    const max = held.length ? (await this.store.optionsOf(held[0])).limits.maxPerMinute : 0;
+    if (max > 0) {
+      const message = rateMessage(max);
+      for (const id of held) {
+        await this.store.transition(id, 'active', (current) => (current.state === 'queued' && current.message !== message ? { ...current, message } : null));
+      }
+    }
+    // Process-local: should this process die, the reconciler releases them within RECONCILE_SECONDS.
+    if (this.rateTimers.has(ownerId)) return;
+    const timer = setTimeout(() => {
+      this.rateTimers.delete(ownerId);
+      void this.startReleased(ownerId);
+    }, waitMs + 50);
+    timer.unref();
+    this.rateTimers.set(ownerId, timer);
   }
 }

@@ -7,6 +7,7 @@ import { JobsService } from '../jobs/jobs.service';
 import { SubscriptionsService } from '../subscriptions/subscriptions.service';
 import { newPasswordSchema, usernameSchema } from './user.types';
 import { UsersService } from './users.service';
+import { crashPoint } from '../ops/crash-point';
 
 const roleSchema = z.enum(['admin', 'user'], { message: 'role must be admin or user' });
 export const createSchema = z.object({ username: usernameSchema, password: newPasswordSchema, role: roleSchema.default('user') });
@@ -51,6 +52,7 @@ export class UsersController {
   @HttpCode(204)
   async remove(@Param('id') id: string): Promise<void> {
     const user = await this.users.remove(id);
+    crashPoint('account.removed'); // its jobs are left for the reconciler, its subscriptions end at their next check
     await this.sessions.revokeAll(user.id);
     await this.jobs.removeAllOf(user.id);
     await this.subscriptions.removeAllOf(user.id);

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../../config/config';
 import { CookiesService } from '../../cookies/cookies.service';
+import { createPrivateFolder } from '../../cookies/private-folders';
 import { YtdlpBinary } from '../../tools/ytdlp-binary';
 import { EgressProxy } from '../egress/egress-proxy';
 import { YtdlpSession } from './ytdlp-session';
@@ -31,6 +32,7 @@ export class YtdlpClient {
     const lease = await this.binary.lease();
     let egress: EgressProxy | null = null;
     let cookiesFile: string | null = null;
+    let privateDir: string | null = null;
     // Every step runs whatever the one before it did: the lease is always let go.
     const close = async (): Promise<void> => {
       try {
@@ -52,11 +54,13 @@ export class YtdlpClient {
         egress = await EgressProxy.start({ allowPrivate: false, allowAddresses: this.config.allowedPrivateAddresses });
       }
       // In a folder only the server's user may enter: yt-dlp writes the jar back on exit, with its umask.
-      const privateDir = path.join(job.workDir, 'private');
-      await fs.mkdir(privateDir, { mode: 0o700 });
+      // It names this process as its owner first, so a sweep removes it if the process is killed.
+      privateDir = await createPrivateFolder(job.workDir);
       cookiesFile = await this.cookies.writeJobCookiesFile(job.ownerId, privateDir);
-      if (!cookiesFile) await fs.rmdir(privateDir);
+      if (!cookiesFile) await fs.rm(privateDir, { recursive: true, force: true });
     } catch (err) {
+      // Whatever failed (e.g. the cookies could not be written), the folder does not outlive the run.
+      if (privateDir) await fs.rm(privateDir, { recursive: true, force: true }).catch(() => undefined);
       await close();
       throw err;
     }

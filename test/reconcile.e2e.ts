@@ -1,0 +1,170 @@
+// The reconciler: on a healthy system it finds nothing; after a process was SIGKILLed between a
+// write and what follows it (a named crash point), a restarted process finds what was left and
+// repairs it: a child given its place but never queued, a deleted job's media, a removed account's
+// jobs, a subscription stored without its scheduled checks.
+import fs from 'node:fs';
+import path from 'node:path';
+import Redis from 'ioredis';
+import { api, ApiHelpers, AppProcess, login, startApp } from './support/app';
+import { makeShortClip, writePlaylistPage } from './support/media';
+import { MediaServer, startMediaServer } from './support/media-server';
+import { RedisHandle, startRedis } from './support/redis';
+import { makeTempDir, removeDir, sleep, waitUntil } from './support/util';
+
+let mediaDir: string;
+let server: MediaServer;
+const apps: AppProcess[] = [];
+const redises: RedisHandle[] = [];
+const dataDirs: string[] = [];
+
+// One place per user: a collection's second child waits on the owner's waiting list.
+const LIMITS = { USER_MAX_ACTIVE_JOBS: '1', RECONCILE_SECONDS: '1' };
+
+beforeAll(async () => {
+  mediaDir = await makeTempDir('reconcile-media');
+  await Promise.all([makeShortClip(mediaDir, 'r1.mp4', 2, 300), makeShortClip(mediaDir, 'r2.mp4', 2, 500)]);
+  await writePlaylistPage(mediaDir, 'two.html', 'Two Clips', ['r1.mp4', 'r2.mp4']);
+  server = await startMediaServer(mediaDir);
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all(apps.map((a) => a.stop()));
+  await server?.stop();
+  await Promise.all(redises.map((r) => r.stop()));
+  for (const dir of [mediaDir, ...dataDirs]) if (dir) await removeDir(dir);
+});
+
+/** A Redis and a data folder of the test's own: what one process leaves, the next one finds. */
+async function world() {
+  const [redis, dataDir] = await Promise.all([startRedis(), makeTempDir('reconcile-data')]);
+  redises.push(redis);
+  dataDirs.push(dataDir);
+  const start = async (env: Record<string, string> = {}) => {
+    const app = await startApp({ redisUrl: redis.url, dataDir, env: { ...LIMITS, ...env } });
+    apps.push(app);
+    return app;
+  };
+  return { redis, dataDir, start };
+}
+
+async function userOn(app: AppProcess, name: string): Promise<{ http: ApiHelpers; id: string }> {
+  const admin = api(app.baseUrl, (await login(app.baseUrl)).token);
+  const made = await admin.post('/api/users', { username: name, password: `${name}-password`, role: 'user' });
+  expect(made.status).toBe(201);
+  return { http: api(app.baseUrl, (await login(app.baseUrl, name, `${name}-password`)).token), id: made.body.id };
+}
+
+async function repairsIn(app: AppProcess): Promise<Record<string, number>> {
+  const text = await (await fetch(`${app.baseUrl}/metrics`)).text();
+  const out: Record<string, number> = {};
+  for (const m of text.matchAll(/^vidpipe_repairs_total\{kind="([a-z_]+)"\} (\d+)/gm)) out[m[1]] = Number(m[2]);
+  return out;
+}
+
+const completed = async (http: ApiHelpers, id: string) => {
+  const { body } = await http.get(`/api/jobs/${id}`);
+  if (body.state === 'failed' || body.state === 'cancelled') throw new Error(`job ${id} ended ${body.state}: ${JSON.stringify(body.error)}`);
+  return body.state === 'completed' ? body : null;
+};
+
+/** The process dies at the crash point, during the request or in what follows it (a cut connection rejects). */
+async function diesDuring(app: AppProcess, point: string, request: () => Promise<unknown>): Promise<void> {
+  await request().catch(() => undefined);
+  const exit = await Promise.race([app.exited, sleep(60_000).then(() => null)]);
+  if (!exit) throw new Error(`the process did not reach crash point ${point}`);
+  expect(exit.signal).toBe('SIGKILL');
+  expect(app.logs()).toContain(`crash point ${point} reached`);
+}
+
+it('finds nothing to repair while a collection and a video run and end normally', async () => {
+  const { redis, start } = await world();
+  const app = await start();
+  const { http } = await userOn(app, 'carol');
+  // One place: the video first, then the collection (whose children wait for it in turn).
+  const video = await http.post('/api/jobs', { url: server.url('/r1.mp4') });
+  expect(video.status).toBe(201);
+  await waitUntil(() => completed(http, video.body.id), 60_000, 'the video to complete');
+  const collection = await http.post('/api/jobs', { url: server.url('/two.html') });
+  expect(collection.status).toBe(201);
+  await waitUntil(() => completed(http, collection.body.id), 90_000, 'the collection to complete');
+  expect((await http.post('/api/subscriptions', { url: server.url('/two.html'), intervalMinutes: 60 })).status).toBe(201);
+  await sleep(3000); // three more runs of the reconciler, each second
+  const client = new Redis(redis.url);
+  const runs = await client.zcard('vp:bull:reconcile:completed');
+  client.disconnect();
+  expect(runs).toBeGreaterThanOrEqual(3); // it did look, every second
+  expect(await repairsIn(app)).toEqual({});
+  expect(app.logs()).not.toMatch(/\(repaired: /);
+}, 150_000);
+
+it('starts a child that a SIGKILL left with its place but never queued, and the collection completes', async () => {
+  const { start } = await world();
+  const crashing = await start({ VIDPIPE_CRASH_AT: 'waiting.released' });
+  const { http: dave } = await userOn(crashing, 'dave');
+  let id = '';
+  // The listing gives the first child the one place, and the process dies before queueing it.
+  await diesDuring(crashing, 'waiting.released', async () => {
+    const { status, body } = await dave.post('/api/jobs', { url: server.url('/two.html') });
+    expect(status).toBe(201);
+    id = body.id;
+  });
+
+  const app = await start();
+  const http = api(app.baseUrl, (await login(app.baseUrl, 'dave', 'dave-password')).token);
+  const done = await waitUntil(() => completed(http, id), 120_000, 'the collection to complete after the restart');
+  expect(done.kind).toBe('collection');
+  const children = (await http.get(`/api/jobs?parentId=${id}`)).body.items;
+  expect(children.map((c: { state: string }) => c.state)).toEqual(['completed', 'completed']);
+  expect((await repairsIn(app)).orphaned_job).toBeGreaterThanOrEqual(1);
+  const repaired = /Job (\S+): queued with no queue entry: queued again \(repaired: orphaned_job\)/.exec(app.logs());
+  expect(children.map((c: { id: string }) => c.id)).toContain(repaired?.[1]);
+}, 180_000);
+
+it('removes the media of a job whose delete a SIGKILL cut short, and a removed account’s jobs', async () => {
+  const { dataDir, start } = await world();
+  const first = await start({ VIDPIPE_CRASH_AT: 'job.removed' });
+  const { http, id: erinId } = await userOn(first, 'erin');
+  const ids: string[] = [];
+  for (const clip of ['/r1.mp4', '/r2.mp4']) {
+    const { body } = await http.post('/api/jobs', { url: server.url(clip) });
+    await waitUntil(() => completed(http, body.id), 60_000, 'a job to complete');
+    ids.push(body.id);
+  }
+  const mediaOf = (id: string) => path.join(dataDir, 'media', id);
+  expect(ids.map((id) => fs.existsSync(mediaOf(id)))).toEqual([true, true]);
+  // The record goes, then the process dies before the files do.
+  await diesDuring(first, 'job.removed', () => http.del(`/api/jobs/${ids[0]}`));
+  expect(fs.existsSync(mediaOf(ids[0]))).toBe(true);
+
+  // The account goes, then the process dies before its jobs do.
+  const second = await start({ VIDPIPE_CRASH_AT: 'account.removed' });
+  const admin2 = api(second.baseUrl, (await login(second.baseUrl)).token);
+  await diesDuring(second, 'account.removed', () => admin2.del(`/api/users/${erinId}`));
+
+  const app = await start();
+  const root = api(app.baseUrl, (await login(app.baseUrl)).token);
+  await waitUntil(() => !fs.existsSync(mediaOf(ids[0])) && !fs.existsSync(mediaOf(ids[1])), 30_000, 'both media folders to go');
+  await waitUntil(async () => (await root.get(`/api/jobs/${ids[1]}`)).status === 404, 10_000, 'the removed account’s job to go');
+  const repairs = await repairsIn(app);
+  expect(repairs.orphaned_media).toBe(1); // the deleted job's (the account's job went with its own media)
+  expect(repairs.removed_account).toBe(1);
+  expect((await root.get('/api/users')).body.items.map((u: { username: string }) => u.username)).not.toContain('erin');
+}, 180_000);
+
+it('schedules the checks of a subscription a SIGKILL stored without them', async () => {
+  const { start } = await world();
+  const crashing = await start({ VIDPIPE_CRASH_AT: 'subscription.created' });
+  const { http } = await userOn(crashing, 'frank');
+  await diesDuring(crashing, 'subscription.created', () => http.post('/api/subscriptions', { url: server.url('/two.html'), intervalMinutes: 60 }));
+
+  const app = await start();
+  const frank = api(app.baseUrl, (await login(app.baseUrl, 'frank', 'frank-password')).token);
+  const [sub] = (await frank.get('/api/subscriptions')).body.items;
+  expect(sub.lastCheckedAt).toBeNull(); // stored, never checked
+  const checked = await waitUntil(async () => {
+    const [now] = (await frank.get('/api/subscriptions')).body.items;
+    return now.lastCheckedAt && now.seen === 2 ? now : null;
+  }, 60_000, 'the subscription to be checked');
+  expect(checked.lastError).toBeNull();
+  expect((await repairsIn(app)).unscheduled_subscription).toBe(1);
+}, 150_000);
