@@ -1,5 +1,5 @@
 // Subscriptions on real tools: checked at once and on demand, each check makes jobs only for
-// entries it never saw, per user and isolated.
+// entries it never saw, per user and isolated; capped per user, and held to the owner's limits.
 import Redis from 'ioredis';
 import { api, ApiHelpers, AppProcess, login, startApp } from './support/app';
 import { waitForState } from './support/jobs';
@@ -17,8 +17,10 @@ let bob: ApiHelpers;
 
 beforeAll(async () => {
   [redis, mediaDir] = await Promise.all([startRedis(), makeTempDir('subscriptions')]);
-  await Promise.all(['s1.mp4', 's2.mp4', 's3.mp4'].map((name, i) => makeShortClip(mediaDir, name, 2, 300 + 100 * i)));
+  await Promise.all(['s1.mp4', 's2.mp4', 's3.mp4', 's4.mp4'].map((name, i) => makeShortClip(mediaDir, name, 2, 300 + 100 * i)));
   await writePlaylistPage(mediaDir, 'channel.html', 'A Loopback Channel', ['s1.mp4', 's2.mp4']);
+  await writePlaylistPage(mediaDir, 'four.html', 'Four Loopback Clips', ['s1.mp4', 's2.mp4', 's3.mp4', 's4.mp4']);
+  await writePlaylistPage(mediaDir, 'full.html', 'Never Listed', ['s3.mp4', 's4.mp4']);
   server = await startMediaServer(mediaDir);
   app = await startApp({ redisUrl: redis.url });
   const admin = api(app.baseUrl, (await login(app.baseUrl)).token);
@@ -122,4 +124,115 @@ it('deleting a subscription keeps the videos it made and checks no more', async 
   expect((await alice.get('/api/subscriptions')).body).toEqual({ items: [] });
   expect((await alice.post(`/api/subscriptions/${sub.id}/check`)).status).toBe(404);
   expect(await jobsOf(alice)).toHaveLength(3);
+});
+
+describe('caps and limits (USER_MAX_SUBSCRIPTIONS=3, USER_MAX_WEBHOOKS=2, USER_MAX_MEDIA_BYTES=1, USER_MAX_JOBS_PER_MINUTE=2)', () => {
+  let limitedRedis: RedisHandle;
+  let limited: AppProcess;
+  let admin: ApiHelpers;
+  const users: Record<'capped' | 'full' | 'rated', ApiHelpers> = {} as never;
+  const ids: Record<string, string> = {};
+
+  beforeAll(async () => {
+    limitedRedis = await startRedis();
+    limited = await startApp({
+      redisUrl: limitedRedis.url,
+      env: { USER_MAX_SUBSCRIPTIONS: '3', USER_MAX_WEBHOOKS: '2', USER_MAX_MEDIA_BYTES: '1', USER_MAX_JOBS_PER_MINUTE: '2' },
+    });
+    admin = api(limited.baseUrl, (await login(limited.baseUrl)).token);
+    for (const name of ['capped', 'full', 'rated'] as const) {
+      const made = await admin.post('/api/users', { username: name, password: `${name}-password`, role: 'user' });
+      expect(made.status).toBe(201);
+      ids[name] = made.body.id;
+      users[name] = api(limited.baseUrl, (await login(limited.baseUrl, name, `${name}-password`)).token);
+    }
+  }, 60_000);
+
+  afterAll(async () => {
+    await limited?.stop();
+    expect(limited?.leftBehind).toEqual([]);
+    await limitedRedis?.stop();
+  });
+
+  it('creates at most USER_MAX_SUBSCRIPTIONS of 20 parallel POSTs, refuses the same link twice, and frees a place on delete', async () => {
+    const who = users.capped;
+    // Links that answer 404: their checks fail at once and make nothing.
+    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => who.post('/api/subscriptions', { url: server.url(`/gone-${i}.html`) })));
+    expect(answers.filter((a) => a.status === 201)).toHaveLength(3);
+    expect(answers.filter((a) => a.status === 409).map((a) => a.body.code)).toEqual(Array(17).fill('too_many_subscriptions'));
+    const listed: Json[] = (await who.get('/api/subscriptions')).body.items;
+    expect(listed).toHaveLength(3);
+
+    const fourth = await who.post('/api/subscriptions', { url: server.url('/gone-20.html') });
+    expect([fourth.status, fourth.body.code, fourth.body.message]).toEqual([409, 'too_many_subscriptions', 'You can have at most 3 subscriptions; delete one first.']);
+
+    // The same link as the policy normalises it, even at the cap: the answer names the one there is.
+    const first = listed[0];
+    const again = await who.post('/api/subscriptions', { url: first.url.replace('http://', 'HTTP://') });
+    expect([again.status, again.body.code]).toEqual([409, 'already_subscribed']);
+    expect(again.body.message).toContain(first.id);
+
+    expect((await who.del(`/api/subscriptions/${first.id}`)).status).toBe(204);
+    const back = await who.post('/api/subscriptions', { url: first.url });
+    expect(back.status).toBe(201);
+    expect(back.body.id).not.toBe(first.id);
+    expect((await who.get('/api/subscriptions')).body.items).toHaveLength(3);
+  });
+
+  it('refuses a webhook past USER_MAX_WEBHOOKS with 409 too_many_webhooks', async () => {
+    for (const i of [1, 2]) expect((await users.capped.post('/api/webhooks', { url: server.url(`/hook-${i}`) })).status).toBe(201);
+    const third = await users.capped.post('/api/webhooks', { url: server.url('/hook-3') });
+    expect([third.status, third.body.code, third.body.message]).toEqual([409, 'too_many_webhooks', 'You can have at most 2 webhooks; delete one first.']);
+  });
+
+  it('removing the account frees its subscriptions and their link index', async () => {
+    const client = new Redis(limitedRedis.url);
+    try {
+      expect(await client.hlen(`vp:subscriptions:owner:${ids.capped}:urls`)).toBe(3);
+      expect((await admin.del(`/api/users/${ids.capped}`)).status).toBe(204);
+      expect(await client.exists(`vp:subscriptions:owner:${ids.capped}`, `vp:subscriptions:owner:${ids.capped}:urls`)).toBe(0);
+    } finally {
+      await client.quit();
+    }
+  });
+
+  it('over the byte quota, a check lists nothing and makes no job: it says why in lastError', async () => {
+    const who = users.full;
+    const posted = await who.post('/api/jobs', { url: server.url('/s1.mp4') });
+    expect(posted.status).toBe(201);
+    await waitForState(who, posted.body.id, ['completed'], 60_000);
+    const before = server.requests.length;
+    const created = await who.post('/api/subscriptions', { url: server.url('/full.html') });
+    expect(created.status).toBe(201);
+    const checked = await checkedAfter(who, created.body.id, null);
+    expect(checked.lastError).toMatch(/^Not checked: your videos use .+ of your 1 bytes; delete some to make room\.$/);
+    expect(checked.seen).toBe(0);
+    expect((await jobsOf(who)).map((j) => j.id)).toEqual([posted.body.id]);
+    expect(server.requests.slice(before)).toEqual([]); // not even the page
+  }, 90_000);
+
+  it('a subscription’s finds carry the owner’s limits: 4 found, 2 start within the minute, the others wait for it', async () => {
+    const who = users.rated;
+    const created = await who.post('/api/subscriptions', { url: server.url('/four.html') });
+    expect(created.status).toBe(201);
+    expect((await checkedAfter(who, created.body.id, null)).seen).toBe(4);
+    const found = await jobsOf(who);
+    expect(found).toHaveLength(4);
+    const client = new Redis(limitedRedis.url);
+    try {
+      for (const job of found) expect(await client.hmget(`vp:job:${job.id}`, 'maxActive', 'maxPerMinute', 'maxMediaBytes')).toEqual(['10', '2', '1']);
+    } finally {
+      await client.quit();
+    }
+    const started = await waitUntil(async () => {
+      const jobs = await jobsOf(who);
+      const done = jobs.filter((j) => j.state === 'completed');
+      return done.length === 2 ? done : undefined;
+    }, 60_000, 'two of the finds to complete');
+    const held = (await jobsOf(who)).filter((j) => !started.some((s: Json) => s.id === j.id));
+    expect(held.map((j) => j.state)).toEqual(['queued', 'queued']);
+    // Each says why it waits.
+    for (const job of held) expect(job.message).toBe('Waiting: you can start at most 2 jobs a minute; it starts as soon as the minute allows');
+    for (const job of held) expect((await who.del(`/api/jobs/${job.id}`)).status).toBe(204);
+  }, 90_000);
 });

@@ -5,16 +5,21 @@ import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Inject, Logger } from '@nestjs/common';
 import type { Job, Queue } from 'bullmq';
 import { APP_CONFIG, AppConfig } from '../config/config';
+import { formatBytes } from '../common/format';
 import { keys } from '../jobs/job-keys';
+import type { JobLimits } from '../jobs/job-records';
 import { JobStore } from '../jobs/job.store';
+import { limitsOf } from '../jobs/jobs.service';
 import { checkUrl } from '../jobs/url-policy';
+import { crashPoint } from '../ops/crash-point';
 import { PipelineError } from '../pipeline/pipeline-error';
 import { WaitingJobs } from '../pipeline/waiting-jobs';
 import { YtdlpClient } from '../pipeline/ytdlp/ytdlp.client';
 import type { PlaylistEntry } from '../pipeline/ytdlp/ytdlp-playlist';
 import { RedisService } from '../redis/redis.module';
+import type { UserRole } from '../users/user.types';
 import { StoredSubscription, SubscriptionRecords } from './subscription-records';
-import { SubscriptionCheck, SUBSCRIPTIONS_QUEUE } from './subscription.types';
+import { SubscriptionCheck, subscriptionKeys, SUBSCRIPTIONS_QUEUE } from './subscription.types';
 
 /** A listing that hangs must not hold the subscriptions queue for ever. */
 const CHECK_TIMEOUT_MS = 5 * 60_000;
@@ -43,20 +48,28 @@ export class SubscriptionCheckProcessor extends WorkerHost {
 
   async process(job: Job<SubscriptionCheck>): Promise<void> {
     const sub = await this.records.get(job.data.subscriptionId);
+    const [role, disabled] = sub ? await this.redis.client.hmget(keys.user(sub.ownerId), 'role', 'disabled') : [null, null];
     // Deleted, or its account was: the scheduler goes too.
-    if (!sub || !(await this.redis.client.exists(keys.user(sub.ownerId)))) {
+    if (!sub || role === null) {
       if (sub) await this.records.remove(sub);
       await this.checks.removeJobScheduler(job.data.subscriptionId);
       return;
     }
     // A disabled account's subscriptions wait: nothing is fetched for it until an admin enables it.
-    if ((await this.redis.client.hget(keys.user(sub.ownerId), 'disabled')) === '1') {
+    if (disabled === '1') {
       await this.records.checked(sub.id, 'Not checked: the account is disabled.');
+      return;
+    }
+    const limits: JobLimits = { ...limitsOf({ role: role as UserRole }, this.config), ...sub.limits };
+    // Over the byte quota nothing it found could be downloaded: no listing, no jobs.
+    const full = await this.overQuota(sub.ownerId, limits);
+    if (full) {
+      await this.records.checked(sub.id, full);
       return;
     }
     let lastError: string | null = null;
     try {
-      const made = await this.check(sub);
+      const made = await this.check(sub, limits);
       if (made > 0) this.logger.log(`Subscription ${sub.id}: ${made} new video(s)`);
     } catch (err) {
       lastError = err instanceof PipelineError ? err.message : `The check failed: ${(err as Error).message}`;
@@ -64,17 +77,27 @@ export class SubscriptionCheckProcessor extends WorkerHost {
     await this.records.checked(sub.id, lastError);
   }
 
+  /** The sentence for an owner whose finished media already fill their quota; null otherwise. */
+  private async overQuota(ownerId: string, limits: JobLimits): Promise<string | null> {
+    if (limits.maxMediaBytes === 0) return null;
+    const used = await this.store.mediaBytesOf(ownerId);
+    if (used < limits.maxMediaBytes) return null;
+    return `Not checked: your videos use ${formatBytes(used)} of your ${formatBytes(limits.maxMediaBytes)}; delete some to make room.`;
+  }
+
   /** The number of jobs made. */
-  private async check(sub: StoredSubscription): Promise<number> {
+  private async check(sub: StoredSubscription, limits: JobLimits): Promise<number> {
     const verdict = await checkUrl(sub.url, { allowPrivate: this.config.allowPrivateUrls, allowAddresses: this.config.allowedPrivateAddresses });
     if (!verdict.ok) throw new PipelineError(verdict.code, verdict.message);
     const entries = await this.list(sub);
     let made = 0;
     for (const entry of entries) {
-      if (!(await this.records.markSeen(sub.id, entry.url))) continue;
       if (!(await this.records.get(sub.id))) break; // deleted while it was being checked
-      await this.store.createWaitingJob({ ownerId: sub.ownerId, url: entry.url, format: sub.format, title: entry.title }, sub.maxActive);
+      // Seen exactly when its job exists: one step makes both.
+      const find = await this.store.createFind({ ownerId: sub.ownerId, url: entry.url, format: sub.format, title: entry.title }, { subscriptionId: sub.id, seenKey: subscriptionKeys.seen(sub.id) }, limits);
+      if (!find) continue;
       made++;
+      crashPoint('subscription.find-made');
     }
     if (made > 0) await this.waiting.startReleased(sub.ownerId);
     return made;

@@ -1,27 +1,83 @@
 // Subscriptions in Redis: a plain class over an ioredis client (no NestJS), like JobRecords.
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { Redis, Result } from 'ioredis';
+import type { JobLimits } from '../jobs/job-records';
 import type { JobFormat } from '../jobs/job.types';
 import { Subscription, subscriptionKeys } from './subscription.types';
 
-export interface StoredSubscription extends Subscription {
-  ownerId: string;
-  /** The active-jobs limit its owner had (0: none): its finds wait for places under it. */
-  maxActive: number;
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    /** [1, id] created; [0, ''] the owner has `max` already; [-1, existing id] the owner follows `url` already. */
+    vpCreateSubscription(oneKey: string, ownerKey: string, urlsKey: string, id: string, url: string, max: string, score: string, keyPrefix: string, ...fields: string[]): Result<[number, string], Context>;
+    vpRemoveSubscription(oneKey: string, seenKey: string, ownerKey: string, urlsKey: string, id: string): Result<number, Context>;
+  }
 }
 
-export class SubscriptionRecords {
-  constructor(private readonly redis: Redis) {}
+// The count, the owner's URL index and the record in one step: parallel POSTs cannot pass the cap
+// together, nor follow one URL twice.
+const CREATE_SCRIPT = `
+local oneKey, ownerKey, urlsKey = KEYS[1], KEYS[2], KEYS[3]
+local id, url, max, score, prefix = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4], ARGV[5]
+-- Subscriptions made before the URL index existed are indexed here, once.
+if redis.call('HLEN', urlsKey) < redis.call('ZCARD', ownerKey) then
+  for _, other in ipairs(redis.call('ZRANGE', ownerKey, 0, -1)) do
+    local otherUrl = redis.call('HGET', prefix .. other, 'url')
+    if otherUrl then redis.call('HSETNX', urlsKey, otherUrl, other) end
+  end
+end
+local existing = redis.call('HGET', urlsKey, url)
+if existing then return { -1, existing } end
+if redis.call('ZCARD', ownerKey) >= max then return { 0, '' } end
+redis.call('HSET', oneKey, unpack(ARGV, 6))
+redis.call('ZADD', ownerKey, score, id)
+redis.call('HSET', urlsKey, url, id)
+return { 1, id }
+`;
 
-  async create(input: { ownerId: string; url: string; format: JobFormat; intervalMinutes: number; maxActive: number }): Promise<StoredSubscription> {
+// Frees its place and its URL (only if the index still names this subscription).
+const REMOVE_SCRIPT = `
+local oneKey, seenKey, ownerKey, urlsKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local id = ARGV[1]
+local url = redis.call('HGET', oneKey, 'url')
+if url and redis.call('HGET', urlsKey, url) == id then redis.call('HDEL', urlsKey, url) end
+redis.call('DEL', oneKey, seenKey)
+return redis.call('ZREM', ownerKey, id)
+`;
+
+export interface StoredSubscription extends Subscription {
+  ownerId: string;
+  /**
+   * The limits its owner had when subscribing (0: none), which its finds are held to. A record
+   * from before all three were stored has maxActive only: the owner's current ones fill the rest.
+   */
+  limits: Partial<JobLimits>;
+}
+
+export type CreateOutcome =
+  | { kind: 'created'; subscription: StoredSubscription }
+  | { kind: 'too_many' }
+  | { kind: 'already_subscribed'; existingId: string };
+
+export class SubscriptionRecords {
+  constructor(private readonly redis: Redis) {
+    redis.defineCommand('vpCreateSubscription', { numberOfKeys: 3, lua: CREATE_SCRIPT });
+    redis.defineCommand('vpRemoveSubscription', { numberOfKeys: 4, lua: REMOVE_SCRIPT });
+  }
+
+  /** A new subscription, unless its owner has `max` already or follows the same URL. */
+  async create(input: { ownerId: string; url: string; format: JobFormat; intervalMinutes: number; limits: JobLimits }, max: number): Promise<CreateOutcome> {
     const id = randomBytes(9).toString('base64url');
     const createdAt = new Date().toISOString();
-    await this.redis
-      .multi()
-      .hset(subscriptionKeys.one(id), { id, ...input, lastCheckedAt: '', lastError: '', createdAt })
-      .zadd(subscriptionKeys.ofOwner(input.ownerId), Date.now(), id)
-      .exec();
-    return { id, ...input, lastCheckedAt: null, lastError: null, createdAt, seen: 0 };
+    const { limits, ...rest } = input;
+    const fields = { id, ...rest, ...limits, lastCheckedAt: '', lastError: '', createdAt };
+    const [status, otherId] = await this.redis.vpCreateSubscription(
+      subscriptionKeys.one(id), subscriptionKeys.ofOwner(input.ownerId), subscriptionKeys.urlsOf(input.ownerId),
+      id, input.url, String(max), String(Date.now()), subscriptionKeys.one(''),
+      ...Object.entries(fields).flatMap(([k, v]) => [k, String(v)]),
+    );
+    if (status === 0) return { kind: 'too_many' };
+    if (status === -1) return { kind: 'already_subscribed', existingId: otherId };
+    return { kind: 'created', subscription: { id, ...rest, limits, lastCheckedAt: null, lastError: null, createdAt, seen: 0 } };
   }
 
   async get(id: string): Promise<StoredSubscription | null> {
@@ -33,7 +89,7 @@ export class SubscriptionRecords {
       url: fields.url,
       format: fields.format as JobFormat,
       intervalMinutes: Number(fields.intervalMinutes),
-      maxActive: Number(fields.maxActive ?? 0),
+      limits: storedLimits(fields),
       lastCheckedAt: fields.lastCheckedAt || null,
       lastError: fields.lastError || null,
       createdAt: fields.createdAt,
@@ -47,11 +103,6 @@ export class SubscriptionRecords {
     return all.filter((s): s is StoredSubscription => s !== null);
   }
 
-  /** Marks an entry seen; true only for the one check that saw it first, however many run at once. */
-  async markSeen(id: string, entryUrl: string): Promise<boolean> {
-    return (await this.redis.sadd(subscriptionKeys.seen(id), entryUrl)) === 1;
-  }
-
   /** After a check; nothing is written for a subscription deleted meanwhile. */
   async checked(id: string, lastError: string | null): Promise<void> {
     const key = subscriptionKeys.one(id);
@@ -61,17 +112,28 @@ export class SubscriptionRecords {
     );
   }
 
+  /** Removes it and frees its place and its URL for the owner. */
   async remove(sub: { id: string; ownerId: string }): Promise<void> {
-    await this.redis
-      .multi()
-      .del(subscriptionKeys.one(sub.id), subscriptionKeys.seen(sub.id))
-      .zrem(subscriptionKeys.ofOwner(sub.ownerId), sub.id)
-      .exec();
+    await this.redis.vpRemoveSubscription(
+      subscriptionKeys.one(sub.id), subscriptionKeys.seen(sub.id), subscriptionKeys.ofOwner(sub.ownerId), subscriptionKeys.urlsOf(sub.ownerId), sub.id,
+    );
+  }
+
+  /** What is left of an account's subscriptions once each was removed (ids whose record went missing). */
+  async removeIndexesOf(ownerId: string): Promise<void> {
+    await this.redis.del(subscriptionKeys.ofOwner(ownerId), subscriptionKeys.urlsOf(ownerId));
   }
 }
 
-/** What the API shows of a stored subscription (not its owner or the limit it carries). */
+/** The limits a record holds; absent ones stay absent (a record from before they were stored). */
+function storedLimits(fields: Record<string, string>): Partial<JobLimits> {
+  const limits: Partial<JobLimits> = {};
+  for (const name of ['maxActive', 'maxPerMinute', 'maxMediaBytes'] as const) if (fields[name] !== undefined) limits[name] = Number(fields[name]);
+  return limits;
+}
+
+/** What the API shows of a stored subscription (not its owner or the limits it carries). */
 export function publicSubscription(s: StoredSubscription): Subscription {
-  const { ownerId: _owner, maxActive: _max, ...shown } = s;
+  const { ownerId: _owner, limits: _limits, ...shown } = s;
   return shown;
 }

@@ -4,16 +4,17 @@ import type { Queue } from 'bullmq';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { ApiError } from '../http/api-error';
 import type { JobFormat } from '../jobs/job.types';
+import { limitsOf } from '../jobs/jobs.service';
 import { checkUrl } from '../jobs/url-policy';
 import { RedisService } from '../redis/redis.module';
 import type { AuthUser } from '../users/user.types';
 import { publicSubscription, StoredSubscription, SubscriptionRecords } from './subscription-records';
 import { Subscription, SUBSCRIPTION_ID_PATTERN, SubscriptionCheck, SUBSCRIPTIONS_QUEUE } from './subscription.types';
+import { CHECK_OPTIONS, scheduleChecks } from './subscription-schedule';
+import { crashPoint } from '../ops/crash-point';
 
 const notFound = () => new ApiError(404, 'not_found', 'There is no such subscription.');
 
-/** Finished checks stay a day in Bull Board, failed ones a week, like pipeline entries. */
-const CHECK_OPTIONS = { removeOnComplete: { age: 86400, count: 1000 }, removeOnFail: { age: 7 * 86400 } };
 
 /**
  * What the API does with subscriptions: each has a BullMQ job scheduler (its id is the
@@ -38,11 +39,17 @@ export class SubscriptionsService {
     }
     const verdict = await checkUrl(input.url, { allowPrivate: this.config.allowPrivateUrls, allowAddresses: this.config.allowedPrivateAddresses });
     if (!verdict.ok) throw new ApiError(400, verdict.code, verdict.message);
-    const maxActive = user.role === 'admin' ? 0 : this.config.userMaxActiveJobs;
-    const sub = await this.records.create({ ownerId: user.id, url: verdict.url, format: input.format, intervalMinutes: input.intervalMinutes, maxActive });
+    // The owner's limits travel with the subscription: its finds are held to them.
+    const max = this.config.userMaxSubscriptions;
+    const made = await this.records.create({ ownerId: user.id, url: verdict.url, format: input.format, intervalMinutes: input.intervalMinutes, limits: limitsOf(user, this.config) }, max);
+    if (made.kind === 'too_many') throw new ApiError(409, 'too_many_subscriptions', `You can have at most ${max} subscriptions; delete one first.`);
+    if (made.kind === 'already_subscribed') {
+      throw new ApiError(409, 'already_subscribed', `You already follow this link: subscription ${made.existingId}. Check it now or delete it first.`);
+    }
+    const sub = made.subscription;
+    crashPoint('subscription.created'); // the reconciler schedules a subscription left without its checks
     try {
-      // A scheduler's first check is due at once; the next ones every interval.
-      await this.queue.upsertJobScheduler(sub.id, { every: sub.intervalMinutes * 60_000 }, { name: 'check', data: { subscriptionId: sub.id }, opts: CHECK_OPTIONS });
+      await scheduleChecks(this.queue, sub);
     } catch (err) {
       await this.records.remove(sub);
       throw err;
@@ -77,6 +84,7 @@ export class SubscriptionsService {
   /** Every subscription of an account that is being removed. */
   async removeAllOf(ownerId: string): Promise<void> {
     for (const sub of await this.records.listOf(ownerId)) await this.removeOne(sub);
+    await this.records.removeIndexesOf(ownerId);
   }
 
   private async removeOne(sub: StoredSubscription): Promise<void> {

@@ -1,39 +1,31 @@
-import { randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { InjectQueue } from '@nestjs/bullmq';
-import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { APP_CONFIG, AppConfig } from '../config/config';
-import { JobStore } from '../jobs/job.store';
+import { Outbox } from '../events/outbox';
 import type { JobSnapshot } from '../jobs/job.types';
 import { webhookJobOptions } from './webhook-retry';
 import { WebhookStore } from './webhook.store';
 import { webhookEventFor, WebhookDeliveryPayload, WEBHOOKS_QUEUE } from './webhook.types';
 
 /**
- * "A job ended" → one queue entry per (webhook, event) of its owner. It listens in every process
- * (api and worker): the ended event fires only in the process whose write made the job final,
- * so each event is queued once however many processes run.
+ * "A job ended" (an outbox entry, written with the end) → one queue entry per (webhook, event) of
+ * its owner, under a delivery id derived from the end: dispatching the same end twice (a process
+ * died before acknowledging it) adds nothing while the first is kept, and otherwise sends the same
+ * `X-Vidpipe-Delivery` again, which receivers drop.
  */
 @Injectable()
-export class WebhookDispatcher implements OnModuleInit, OnModuleDestroy {
-  private readonly logger = new Logger('Webhooks');
-  private stopListening: (() => void) | null = null;
-
+export class WebhookDispatcher implements OnModuleInit {
   constructor(
-    private readonly jobs: JobStore,
+    private readonly outbox: Outbox,
     private readonly webhooks: WebhookStore,
     @InjectQueue(WEBHOOKS_QUEUE) private readonly queue: Queue<WebhookDeliveryPayload>,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   onModuleInit(): void {
-    this.stopListening = this.jobs.onJobEnded((job) => {
-      this.dispatch(job).catch((err: Error) => this.logger.error(`Job ${job.id}: webhooks not queued: ${err.message}`));
-    });
-  }
-
-  onModuleDestroy(): void {
-    this.stopListening?.();
+    this.outbox.handle('webhooks', async (job) => void (await this.dispatch(job)));
   }
 
   async dispatch(job: JobSnapshot): Promise<number> {
@@ -41,10 +33,16 @@ export class WebhookDispatcher implements OnModuleInit, OnModuleDestroy {
     if (!event) return 0;
     const subscribed = (await this.webhooks.listOf(job.ownerId)).filter((w) => w.events.includes(event));
     for (const webhook of subscribed) {
-      const deliveryId = randomUUID();
+      const deliveryId = deliveryIdOf(job, webhook.id, event);
       const payload: WebhookDeliveryPayload = { deliveryId, webhookId: webhook.id, ownerId: job.ownerId, event, job };
       await this.queue.add(event, payload, webhookJobOptions(deliveryId, this.config.webhookRetryBaseMs));
     }
     return subscribed.length;
   }
+}
+
+/** Stable for one end of one job to one webhook: (job, attempt, webhook, event), shaped like a UUID. */
+export function deliveryIdOf(job: Pick<JobSnapshot, 'id' | 'attempt'>, webhookId: string, event: string): string {
+  const h = createHash('sha256').update(`${job.id}\n${job.attempt}\n${webhookId}\n${event}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 }

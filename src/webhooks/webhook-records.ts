@@ -3,18 +3,18 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis, Result } from 'ioredis';
 import { webhookKeys } from './webhook-keys';
-import { MAX_DELIVERIES_KEPT, MAX_WEBHOOKS_PER_USER, Webhook, WebhookDelivery } from './webhook.types';
+import { MAX_DELIVERIES_KEPT, Webhook, WebhookDelivery } from './webhook.types';
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    /** 1 added, 0 the owner has MAX_WEBHOOKS_PER_USER already. */
+    /** 1 added, 0 the owner has `max` already. */
     vpAddWebhook(ownerKey: string, id: string, data: string, max: string): Result<number, Context>;
     /** Stores a delivery and keeps only the newest `keep` of its webhook. */
     vpSaveDelivery(listKey: string, deliveryKey: string, id: string, data: string, score: string, keep: string, ttlSeconds: string, keyPrefix: string): Result<number, Context>;
   }
 }
 
-// A count checked and a webhook added in one step: parallel registrations cannot pass 10 together.
+// A count checked and a webhook added in one step: parallel registrations cannot pass the cap together.
 const ADD_SCRIPT = `
 local ownerKey = KEYS[1]
 local id, data, max = ARGV[1], ARGV[2], tonumber(ARGV[3])
@@ -49,9 +49,9 @@ export class WebhookRecords {
     return randomBytes(9).toString('base64url');
   }
 
-  /** The stored webhook, or null when the owner already has MAX_WEBHOOKS_PER_USER. */
-  async add(webhook: Webhook): Promise<Webhook | null> {
-    const added = await this.redis.vpAddWebhook(webhookKeys.ofUser(webhook.ownerId), webhook.id, JSON.stringify(webhook), String(MAX_WEBHOOKS_PER_USER));
+  /** The stored webhook, or null when the owner already has `max` (USER_MAX_WEBHOOKS). */
+  async add(webhook: Webhook, max: number): Promise<Webhook | null> {
+    const added = await this.redis.vpAddWebhook(webhookKeys.ofUser(webhook.ownerId), webhook.id, JSON.stringify(webhook), String(max));
     return added === 1 ? webhook : null;
   }
 

@@ -7,7 +7,6 @@ export const WEBHOOKS_QUEUE = 'webhooks';
 export const WEBHOOK_EVENTS = ['job.completed', 'job.failed', 'job.cancelled', 'collection.completed'] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 
-export const MAX_WEBHOOKS_PER_USER = 10;
 /** Deliveries kept per webhook, newest first. */
 export const MAX_DELIVERIES_KEPT = 20;
 /** Characters of the receiver's answer kept with a delivery: enough to see an error, never a stored body. */

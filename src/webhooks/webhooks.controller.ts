@@ -8,7 +8,7 @@ import { checkUrl } from '../jobs/url-policy';
 import type { AuthUser } from '../users/user.types';
 import { newWebhookSecret } from './webhook-signature';
 import { WebhookStore } from './webhook.store';
-import { MAX_WEBHOOKS_PER_USER, publicWebhook, Webhook, WEBHOOK_EVENTS, WEBHOOK_ID_PATTERN, WebhookDelivery } from './webhook.types';
+import { publicWebhook, Webhook, WEBHOOK_EVENTS, WEBHOOK_ID_PATTERN, WebhookDelivery } from './webhook.types';
 
 export const createSchema = z.object({
   url: z.string({ message: 'url is required: the address that receives the events' }),
@@ -49,8 +49,8 @@ export class WebhooksController {
       secret: input.secret ?? newWebhookSecret(),
       createdAt: new Date().toISOString(),
     };
-    if (!(await this.webhooks.add(webhook))) {
-      throw new ApiError(409, 'too_many_webhooks', `You can have at most ${MAX_WEBHOOKS_PER_USER} webhooks; delete one first.`);
+    if (!(await this.webhooks.add(webhook, this.config.userMaxWebhooks))) {
+      throw new ApiError(409, 'too_many_webhooks', `You can have at most ${this.config.userMaxWebhooks} webhooks; delete one first.`);
     }
     const { ownerId: _ownerId, ...shown } = webhook;
     return shown;
