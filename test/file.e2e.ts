@@ -49,6 +49,10 @@ async function fetchFile(id: string, headers: Record<string, string> = {}, token
   return fetch(`${app.baseUrl}/api/jobs/${id}/file`, { headers: { Authorization: `Bearer ${token}`, ...headers } });
 }
 
+async function fetchMedia(id: string, file: string, headers: Record<string, string> = {}) {
+  return fetch(`${app.baseUrl}/media/${id}/${file}`, { headers: { Authorization: `Bearer ${owner.token}`, ...headers } });
+}
+
 async function probe(file: string) {
   const { stdout } = await runOk('ffprobe', ['-v', 'error', '-show_entries', 'format=duration,format_name:stream=codec_name,codec_type', '-of', 'json', file]);
   return JSON.parse(stdout) as { format: { duration: string; format_name: string }; streams: { codec_name: string; codec_type: string }[] };
@@ -93,6 +97,45 @@ describe('a finished video', () => {
     expect(res.status).toBe(206);
     expect(res.headers.get('content-range')).toBe(`bytes 100-1099/${body.length}`);
     expect(Buffer.from(await res.arrayBuffer()).equals(body.subarray(100, 1100))).toBe(true);
+  });
+
+  it('answers a range past the end of the file with 416 and its size, not 404 (RFC 9110 §14.4)', async () => {
+    for (const range of [`bytes=${body.length}-`, `bytes=${body.length + 1000}-${body.length + 2000}`]) {
+      const res = await fetchFile(job.id, { Range: range });
+      expect(res.status).toBe(416);
+      expect(res.headers.get('content-range')).toBe(`bytes */${body.length}`);
+      expect(res.headers.get('content-disposition')).toBeNull(); // an error, not a download
+      expect(((await res.json()) as { code: string }).code).toBe('range_not_satisfiable');
+    }
+    // The last byte is still a range like any other.
+    const last = await fetchFile(job.id, { Range: `bytes=${body.length - 1}-` });
+    expect(last.status).toBe(206);
+    expect(Buffer.from(await last.arrayBuffer()).equals(body.subarray(body.length - 1))).toBe(true);
+  });
+
+  it('serves /media files whole (200), by range (206), and a range past the end as 416 with the size', async () => {
+    const master = await fetchMedia(job.id, 'master.m3u8');
+    expect(master.status).toBe(200);
+    const variant = (await master.text()).split('\n').find((line) => !line.startsWith('#') && line.endsWith('.m3u8'))!;
+    const playlist = await (await fetchMedia(job.id, variant)).text();
+    const segment = path.posix.join(path.posix.dirname(variant), playlist.split('\n').find((line) => line && !line.startsWith('#'))!);
+    const whole = await fetchMedia(job.id, segment);
+    expect(whole.status).toBe(200);
+    const bytes = Buffer.from(await whole.arrayBuffer());
+    expect(bytes.length).toBeGreaterThan(100);
+
+    const part = await fetchMedia(job.id, segment, { Range: 'bytes=10-99' });
+    expect(part.status).toBe(206);
+    expect(part.headers.get('content-range')).toBe(`bytes 10-99/${bytes.length}`);
+    expect(Buffer.from(await part.arrayBuffer()).equals(bytes.subarray(10, 100))).toBe(true);
+
+    const past = await fetchMedia(job.id, segment, { Range: `bytes=${bytes.length}-` });
+    expect(past.status).toBe(416);
+    expect(past.headers.get('content-range')).toBe(`bytes */${bytes.length}`);
+    expect(((await past.json()) as { code: string }).code).toBe('range_not_satisfiable');
+    // A file that does not exist is still 404, whatever the range.
+    const none = await fetchMedia(job.id, 'v9/nothing.ts', { Range: 'bytes=0-' });
+    expect(none.status).toBe(404);
   });
 
   it("counts the file in the owner's media bytes", () => {

@@ -10,10 +10,11 @@ import { fileExtFor, fileNameFor, FileKind } from '../pipeline/ffmpeg/file-args'
 import type { AuthUser } from '../users/user.types';
 import { attachmentDisposition } from './content-disposition';
 import { contentTypeFor } from './media-path';
+import { sendMediaFile } from './send-media-file';
 
 const noFile = () => new ApiError(404, 'not_found', 'There is no such file.');
 
-/** GET /api/jobs/:id/file: the finished video as one file, named after its title, with ranges. */
+/** GET /api/jobs/:id/file: the finished video as one file, named after its title, with ranges (416 past its end). */
 @Controller('api/jobs')
 export class JobFileController {
   constructor(
@@ -33,12 +34,7 @@ export class JobFileController {
     res.setHeader('Content-Disposition', attachmentDisposition(job.title, fileExtFor(kind), `${kind}-${job.id}`));
     res.setHeader('Cache-Control', 'private, max-age=86400');
     res.setHeader('X-Content-Type-Options', 'nosniff');
-    await new Promise<void>((resolve) =>
-      res.sendFile(file, { dotfiles: 'deny', acceptRanges: true, lastModified: true }, (err) => {
-        if (err && !res.headersSent) res.status(404).json(noFile().getResponse());
-        resolve();
-      }),
-    );
+    await sendMediaFile(res, file, noFile);
   }
 
   /** The transcode wrote file.mp4, or file.m4a for audio (audio-only sources too, whatever the format asked). */

@@ -8,6 +8,7 @@ import { APP_CONFIG, AppConfig } from '../config/config';
 import { ApiError } from '../http/api-error';
 import { JobsService } from '../jobs/jobs.service';
 import { contentTypeFor, mediaPathSegments, PREVIEW_DIR } from './media-path';
+import { sendMediaFile } from './send-media-file';
 
 const noSuchFile = () => new ApiError(404, 'not_found', 'There is no such file.');
 
@@ -38,11 +39,6 @@ export class MediaController {
     // A growing playlist must be fetched afresh; its segments never change once listed.
     res.setHeader('Cache-Control', preview && realFile.endsWith('.m3u8') ? 'private, no-cache' : 'private, max-age=86400');
     res.setHeader('X-Content-Type-Options', 'nosniff');
-    await new Promise<void>((resolve) =>
-      res.sendFile(realFile, { dotfiles: 'deny', acceptRanges: true, lastModified: true }, (err) => {
-        if (err && !res.headersSent) res.status(404).json(noSuchFile().getResponse());
-        resolve();
-      }),
-    );
+    await sendMediaFile(res, realFile, noSuchFile);
   }
 }
