@@ -5,9 +5,12 @@
 import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Queue } from 'bullmq';
 import Redis from 'ioredis';
+import { keys } from '../src/jobs/job-keys';
 import { sendWebhook } from '../src/webhooks/webhook-sender';
 import { webhookKeys } from '../src/webhooks/webhook-keys';
+import { WEBHOOKS_QUEUE } from '../src/webhooks/webhook.types';
 import { api, ApiHelpers, AppProcess, login, startApp } from './support/app';
 import { waitForState } from './support/jobs';
 import { makeMedia, MediaSet } from './support/media';
@@ -139,7 +142,7 @@ describe('registration', () => {
     expect((await other.del(`/api/webhooks/${res.body.id}`)).status).toBe(204);
   });
 
-  it('allows at most 10 per user', async () => {
+  it('allows at most USER_MAX_WEBHOOKS (default 10) per user', async () => {
     const ids: string[] = [];
     for (let i = 0; i < 10; i++) {
       const res = await other.post('/api/webhooks', { url: `${base}/many/${i}`, events: ['collection.completed'] });
@@ -287,4 +290,85 @@ describe('the sender judges the address when it connects', () => {
     expect(outcome).toEqual({ kind: 'error', reason: 'no answer within 0.5 s' });
     expect(Date.now() - started).toBeLessThan(1500);
   });
+});
+
+describe('delivery ids: at least once, one id per end', () => {
+  const PASSWORD = 'correct horse battery';
+  let once: ApiHelpers;
+  let direct: Redis;
+  const deliveryIds = (p: string) => hits(p).map((h) => h.headers['x-vidpipe-delivery'] as string);
+  const bodies = (p: string) => hits(p).map((h) => JSON.parse(h.raw.toString('utf8')) as { event: string; job: { id: string; attempt: number } });
+
+  /** The webhooks follow-up reads the outbox again from just before this job's end, as a process does that claims it after a crash. */
+  async function dispatchAgain(jobId: string): Promise<void> {
+    const entries = await direct.xrange(keys.outbox, '-', '+');
+    const index = entries.findIndex(([, f]) => (JSON.parse(f[f.indexOf('data') + 1]) as { id: string }).id === jobId);
+    expect(index).toBeGreaterThanOrEqual(0);
+    const newest = entries[entries.length - 1][0];
+    await direct.xgroup('SETID', keys.outbox, 'webhooks', index > 0 ? entries[index - 1][0] : '0-0');
+    for (let waited = 0; ; waited += 50) {
+      const groups = ((await direct.xinfo('GROUPS', keys.outbox)) as unknown[][]).map((g) => Object.fromEntries(g.flatMap((v, i) => (i % 2 ? [] : [[v, g[i + 1]]]))));
+      const webhooks = groups.find((g) => g.name === 'webhooks');
+      if (webhooks?.['last-delivered-id'] === newest && Number(webhooks.pending) === 0) return;
+      if (waited > 10_000) throw new Error(`the webhooks follow-up did not read the end again: ${JSON.stringify(webhooks)}`);
+      await sleep(50);
+    }
+  }
+
+  beforeAll(async () => {
+    expect((await admin.post('/api/users', { username: 'hookonce', password: PASSWORD, role: 'user' })).status).toBe(201);
+    once = api(app.baseUrl, (await login(app.baseUrl, 'hookonce', PASSWORD)).token);
+    direct = new Redis(redis.url);
+  });
+
+  afterAll(() => direct?.disconnect());
+
+  it('gives each webhook of an end its own id, and the end of a retried attempt a new one', async () => {
+    for (const name of ['a', 'b']) expect((await once.post('/api/webhooks', { url: `${base}/once/${name}`, events: ['job.cancelled'] })).status).toBe(201);
+    const { id } = (await once.post('/api/jobs', { url: slowServer.url('clip.mp4') })).body;
+    for (const attempt of [1, 2]) {
+      if (attempt === 2) expect((await once.post(`/api/jobs/${id}/retry`)).status).toBe(200);
+      await waitForState(once, id, ['downloading'], 30_000);
+      expect((await once.post(`/api/jobs/${id}/cancel`)).status).toBe(200);
+      await until(`attempt ${attempt}'s deliveries`, () => hits('/once/a').length >= attempt && hits('/once/b').length >= attempt);
+    }
+    await sleep(500);
+    expect(bodies('/once/a').map((b) => [b.event, b.job.id, b.job.attempt])).toEqual([['job.cancelled', id, 1], ['job.cancelled', id, 2]]);
+    expect(bodies('/once/b').map((b) => b.job.attempt)).toEqual([1, 2]);
+    const ids = [...deliveryIds('/once/a'), ...deliveryIds('/once/b')];
+    expect(new Set(ids).size).toBe(4);
+    for (const deliveryId of ids) expect(deliveryId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+  }, 90_000);
+
+  it('adds nothing when the same end is dispatched again while the first delivery is kept, and otherwise sends it again under the same id', async () => {
+    const hook = (await once.post('/api/webhooks', { url: `${base}/once/c`, events: ['job.completed'] })).body;
+    const created = await once.post('/api/jobs', { url: server.url('clip.mp4'), format: '720p' });
+    await waitForState(once, created.body.id, ['completed'], 60_000);
+    const [first] = await until('the delivery', () => hits('/once/c').length > 0 && hits('/once/c'));
+    const deliveryId = first.headers['x-vidpipe-delivery'] as string;
+
+    // Dispatched again (a process died after queueing, before acknowledging): the kept entry makes it a no-op.
+    await dispatchAgain(created.body.id);
+    await sleep(1000);
+    expect(hits('/once/c')).toHaveLength(1);
+
+    // The kept entry gone (after a day): the same delivery goes again, under the same id, signed the same way.
+    const connection = direct.duplicate({ maxRetriesPerRequest: null });
+    const queue = new Queue(WEBHOOKS_QUEUE, { connection, prefix: 'vp:bull' });
+    try {
+      expect(await queue.getJobState(deliveryId)).toBe('completed');
+      await queue.remove(deliveryId);
+      await dispatchAgain(created.body.id);
+      const again = await until('the delivery sent again', () => hits('/once/c').length > 1 && hits('/once/c'));
+      expect(deliveryIds('/once/c')).toEqual([deliveryId, deliveryId]);
+      expect(again[1].headers['x-vidpipe-event']).toBe('job.completed');
+      expect(bodies('/once/c').map((b) => b.job)).toEqual([bodies('/once/c')[0].job, bodies('/once/c')[0].job]);
+    } finally {
+      await queue.close();
+      connection.disconnect(); // a connection given to BullMQ stays the giver's to close
+    }
+    // Recorded as one delivery, tried again.
+    const items = (await once.get(`/api/webhooks/${hook.id}/deliveries`)).body.items;
+    expect(items).toEqual([expect.objectContaining({ id: deliveryId, jobId: created.body.id, outcome: 'delivered' })]);
+  }, 90_000);
 });

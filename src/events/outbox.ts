@@ -63,10 +63,14 @@ export class Outbox implements OnApplicationBootstrap, OnModuleDestroy {
     await Promise.all(this.loops);
   }
 
-  /** Created at the stream's end: every process creates every group before it can write an entry. */
+  /**
+   * Created at the stream's start: an end written before this process created the group (BullMQ's
+   * workers start before bootstrap) is followed up too. A follow-up added later replays only the
+   * few entries not trimmed yet, and its effects are idempotent.
+   */
   private async ensureGroup(name: FollowUpName): Promise<void> {
     try {
-      await this.redis.client.xgroup('CREATE', keys.outbox, name, '$', 'MKSTREAM');
+      await this.redis.client.xgroup('CREATE', keys.outbox, name, '0', 'MKSTREAM');
     } catch (err) {
       if (!/BUSYGROUP/.test((err as Error).message)) throw err;
     }

@@ -13,7 +13,8 @@ import { deliveryBody, WebhookDelivery, WebhookDeliveryPayload, WEBHOOKS_QUEUE }
 const DELIVERY_CONCURRENCY = 8;
 
 /** One try of one delivery: signed POST, recorded; a failure is thrown so BullMQ retries with backoff. */
-@Processor(WEBHOOKS_QUEUE, { concurrency: DELIVERY_CONCURRENCY })
+// A dead worker's deliveries are free again within 20 s and survive three deaths, as pipeline stages do.
+@Processor(WEBHOOKS_QUEUE, { concurrency: DELIVERY_CONCURRENCY, lockDuration: 20_000, stalledInterval: 5_000, maxStalledCount: 3 })
 export class WebhookDeliveryProcessor extends WorkerHost {
   private readonly logger = new Logger('Webhooks');
 

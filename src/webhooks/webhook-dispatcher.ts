@@ -1,10 +1,10 @@
-import { createHash } from 'node:crypto';
 import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { Outbox } from '../events/outbox';
 import type { JobSnapshot } from '../jobs/job.types';
+import { deliveryIdOf } from './webhook-delivery-id';
 import { webhookJobOptions } from './webhook-retry';
 import { WebhookStore } from './webhook.store';
 import { webhookEventFor, WebhookDeliveryPayload, WEBHOOKS_QUEUE } from './webhook.types';
@@ -41,8 +41,3 @@ export class WebhookDispatcher implements OnModuleInit {
   }
 }
 
-/** Stable for one end of one job to one webhook: (job, attempt, webhook, event), shaped like a UUID. */
-export function deliveryIdOf(job: Pick<JobSnapshot, 'id' | 'attempt'>, webhookId: string, event: string): string {
-  const h = createHash('sha256').update(`${job.id}\n${job.attempt}\n${webhookId}\n${event}`).digest('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
-}
