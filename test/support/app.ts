@@ -71,6 +71,7 @@ export async function spawnApp(opts: StartAppOptions = {}): Promise<AppProcess> 
 
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const key of APP_ENV_KEYS) delete env[key];
+  delete env.VIDPIPE_CRASH_AT; // a crash point only where a suite asks for one
   // Nothing of the shell's may send a test app's traffic beyond 127.0.0.1: no proxy, no pip mirror.
   for (const key of Object.keys(env)) if (/^(https?_proxy|all_proxy|no_proxy|pip_.*)$/i.test(key)) delete env[key];
   Object.assign(env, {
