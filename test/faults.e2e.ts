@@ -10,7 +10,7 @@ import { makeLongMp4, makeMedia, MediaSet } from './support/media';
 import { MediaServer, startMediaServer } from './support/media-server';
 import { descendantsOf, identify, membersOfGroups, ProcIdentity, stillRunning } from './support/process';
 import { RedisHandle, startRedis } from './support/redis';
-import { makeTempDir, removeDir, runOk, trackChild, waitUntil } from './support/util';
+import { makeTempDir, removeDir, run, runOk, trackChild, waitUntil } from './support/util';
 import { ledgerRoot } from '../src/pipeline/process/tool-ledger';
 
 let redis: RedisHandle;
@@ -22,6 +22,8 @@ let slow: MediaServer;
 let apiApp: AppProcess;
 let http: ApiHelpers;
 const apps: AppProcess[] = [];
+/** tmpfs mount points still mounted (a test unmounts its own; afterAll any a failure left). */
+const mounts: string[] = [];
 
 beforeAll(async () => {
   [redis, media, dataDir] = await Promise.all([startRedis(), makeMedia(), makeTempDir('faults')]);
@@ -37,6 +39,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all(apps.map((a) => a.stop()));
+  for (const dir of [...mounts]) await unmountTmpfs(dir).catch(() => run('umount', ['-l', dir]));
   await slow?.stop();
   await redis?.stop();
   await media?.cleanup();
@@ -73,8 +76,8 @@ async function expectAllGone(before: { tools: ProcIdentity[]; groups: Set<number
 }
 
 /** yt-dlp's and ffmpeg's partial files anywhere under DATA_DIR. */
-function partialFiles(): string[] {
-  return filesUnder(dataDir).filter((f) => /\.(part|ytdl)$|\.part-Frag|\.temp\./.test(f));
+function partialFiles(root = dataDir): string[] {
+  return filesUnder(root).filter((f) => /\.(part|ytdl)$|\.part-Frag|\.temp\./.test(f));
 }
 
 /** Every file below `dir`, relative; a folder removed while it is read (a job cleaning up) is skipped. */
@@ -89,7 +92,44 @@ function filesUnder(dir: string, prefix = ''): string[] {
   return entries.flatMap((e) => (e.isDirectory() ? filesUnder(path.join(dir, e.name), `${prefix}${e.name}/`) : [`${prefix}${e.name}`]));
 }
 
-const workDirOf = (jobId: string) => path.join(dataDir, 'media.work', jobId);
+const workDirOf = (jobId: string, root = dataDir) => path.join(root, 'media.work', jobId);
+
+const MiB = 1024 * 1024;
+const TMPFS_MAGIC = 0x01021994;
+
+/**
+ * A tmpfs of `mib` MiB on a fresh folder: a filesystem of the test's own, whose free space nothing
+ * else on the machine moves. Mounting needs root: without it the test fails and says so.
+ */
+async function mountTmpfs(mib: number): Promise<string> {
+  const dir = await makeTempDir('faults-tmpfs');
+  const args = ['-t', 'tmpfs', '-o', `size=${mib}m`, 'tmpfs', dir];
+  const res = await run('mount', args).catch((err: Error) => ({ code: null, stderr: err.message, stdout: '' }));
+  if (res.code !== 0 || fs.statfsSync(dir).type !== TMPFS_MAGIC) {
+    if (res.code === 0) await run('umount', [dir]);
+    await removeDir(dir);
+    const uid = process.getuid?.();
+    throw new Error(
+      `This test needs root to mount a tmpfs of its own (running as uid ${uid}; run the integration tests as root). ` +
+        `\`mount ${args.join(' ')}\` ${res.code === 0 ? 'did not leave a tmpfs there' : `failed:\n${(res.stderr || res.stdout).trim()}`}`,
+    );
+  }
+  mounts.push(dir);
+  return dir;
+}
+
+/** Unmounts (call it once the processes using it have stopped) and removes the mount point. */
+async function unmountTmpfs(dir: string): Promise<void> {
+  await runOk('umount', [dir]);
+  mounts.splice(mounts.indexOf(dir), 1);
+  await removeDir(dir);
+}
+
+/** Bytes an unprivileged writer may still use on the filesystem holding `dir` (what the app reads). */
+function freeBytes(dir: string): number {
+  const { bavail, bsize } = fs.statfsSync(dir);
+  return bavail * bsize;
+}
 
 it('a worker SIGKILLed mid-download takes yt-dlp with it; another takes the job over from a clean folder', async () => {
   const workerA = await startWorker();
@@ -109,7 +149,8 @@ it('a worker SIGKILLed mid-download takes yt-dlp with it; another takes the job 
   expect(done.state).toBe('completed');
   expect(done.progress.percent).toBe(100);
   expect(partialFiles()).toEqual([]);
-  expect(fs.existsSync(workDirOf(job.id))).toBe(false);
+  // The folder goes right after the final write (kept until then: a death between the two re-runs the stage).
+  await waitUntil(() => !fs.existsSync(workDirOf(job.id)), 5000, 'the work folder to go');
   await workerB.stop();
 }, 150_000);
 
@@ -125,7 +166,7 @@ it('a worker SIGKILLed mid-transcode takes ffmpeg with it; the job still complet
   const done = await waitForState(http, job.id, ['completed', 'failed'], 120_000);
   expect(done.state).toBe('completed');
   expect(partialFiles()).toEqual([]);
-  expect(fs.existsSync(workDirOf(job.id))).toBe(false);
+  await waitUntil(() => !fs.existsSync(workDirOf(job.id)), 5000, 'the work folder to go');
   await workerD.stop();
 }, 180_000);
 
@@ -204,29 +245,49 @@ it('a source that stops sending fails the job `stalled` after STALL_TIMEOUT_SECO
 }, 90_000);
 
 it('under MIN_FREE_DISK_BYTES: POST /api/jobs answers 507 disk_full, and a running download fails disk_full leaving nothing', async () => {
-  const { bavail, bsize } = fs.statfsSync(dataDir);
-  const free = bavail * bsize;
-  const fullApi = await startApp({ redisUrl: redis.url, dataDir, role: 'api', env: { MIN_FREE_DISK_BYTES: String(free * 2) } });
-  apps.push(fullApi);
-  const refused = await api(fullApi.baseUrl, (await login(fullApi.baseUrl)).token).post('/api/jobs', { url: slow.url(`/${longClip}`) });
-  expect(refused.status).toBe(507);
-  expect(refused.body.code).toBe('disk_full');
-  expect(refused.body.message).toMatch(/almost out of disk space .* free; it keeps .* free/);
-  await fullApi.stop();
-
-  // The floor sits 25 MB under what is free now: a 400 MB download crosses it within a second or
-  // two, however much other suites sharing this disk free or fill meanwhile (tens of MB).
+  // Its own api and worker on a DATA_DIR in a 64 MiB tmpfs only this test writes to: the floor sits
+  // 8 MiB under what that filesystem has free when empty, and nothing outside the test moves it.
+  const mount = await mountTmpfs(64);
+  const tmpData = path.join(mount, 'data');
+  fs.mkdirSync(tmpData);
+  const floor = freeBytes(tmpData) - 8 * MiB;
   const big = path.join(media.dir, 'big.mp4');
-  fs.writeFileSync(big, Buffer.alloc(400 * 1024 * 1024, 1));
-  slow.setBytesPerSecond(40_000_000);
-  const now = fs.statfsSync(dataDir);
-  const worker = await startWorker({ MIN_FREE_DISK_BYTES: String(now.bavail * now.bsize - 25 * 1024 * 1024) });
+  const onTmpfs: AppProcess[] = [];
+  const start = async (role: 'api' | 'worker') => {
+    const app = await startApp({ redisUrl: redis.url, dataDir: tmpData, role, env: { MIN_FREE_DISK_BYTES: String(floor) } });
+    apps.push(app);
+    onTmpfs.push(app);
+    return app;
+  };
   try {
-    const { body: job } = await http.post('/api/jobs', { url: slow.url('/big.mp4') });
+    const [startedApi, startedWorker] = await Promise.allSettled([start('api'), start('worker')]);
+    if (startedApi.status === 'rejected') throw startedApi.reason;
+    if (startedWorker.status === 'rejected') throw startedWorker.reason;
+    const [tmpApi, worker] = [startedApi.value, startedWorker.value];
+    const tmpHttp = api(tmpApi.baseUrl, (await login(tmpApi.baseUrl)).token);
+    // What the two processes wrote on starting (launchers, folders) is a few KiB of the 8 MiB.
+    expect(freeBytes(tmpData) - floor).toBeGreaterThan(7 * MiB);
+
+    // A ballast file takes the tmpfs 1 MiB under the floor: the api refuses; once it goes, it accepts.
+    const ballast = path.join(mount, 'ballast');
+    fs.writeFileSync(ballast, Buffer.alloc(freeBytes(tmpData) - floor + MiB, 1));
+    expect(freeBytes(tmpData)).toBeLessThan(floor);
+    const refused = await tmpHttp.post('/api/jobs', { url: slow.url(`/${longClip}`) });
+    expect(refused.status).toBe(507);
+    expect(refused.body.code).toBe('disk_full');
+    expect(refused.body.message).toMatch(/almost out of disk space .* free; it keeps .* free/);
+    fs.rmSync(ballast);
+
+    // A 48 MiB download at 12 MB/s crosses the floor after ~0.7 s and would take 4 s to finish; the
+    // tmpfs holds all of it, so the watcher (every second), not ENOSPC, is what stops it.
+    fs.writeFileSync(big, Buffer.alloc(48 * MiB, 1));
+    slow.setBytesPerSecond(12_000_000);
+    const { status, body: job } = await tmpHttp.post('/api/jobs', { url: slow.url('/big.mp4') });
+    expect(status).toBe(201);
     const states = new Set<string>();
     let last: { state: string; error?: { code: string; message: string } } = job;
     await waitUntil(async () => {
-      last = (await http.get(`/api/jobs/${job.id}`)).body;
+      last = (await tmpHttp.get(`/api/jobs/${job.id}`)).body;
       states.add(last.state);
       return ['failed', 'completed', 'cancelled'].includes(last.state);
     }, 60_000, 'the download to end');
@@ -235,11 +296,13 @@ it('under MIN_FREE_DISK_BYTES: POST /api/jobs answers 507 disk_full, and a runni
     expect(last.error?.message).toMatch(/ran out of disk space/);
     expect(states.has('downloading')).toBe(true); // it failed while downloading, not before
     expect(toolsOf(worker.proc.pid!).tools.filter((t) => /yt-dlp|ffmpeg/.test(t.cmd))).toEqual([]);
-    await waitUntil(() => !fs.existsSync(workDirOf(job.id)), 5000, 'the work folder to go');
-    expect(partialFiles()).toEqual([]);
+    await waitUntil(() => !fs.existsSync(workDirOf(job.id, tmpData)), 5000, 'the work folder to go');
+    expect(partialFiles(tmpData)).toEqual([]);
+    expect(freeBytes(tmpData)).toBeGreaterThan(floor); // the partial download's space came back
   } finally {
-    await worker.stop();
+    await Promise.all(onTmpfs.map((a) => a.stop()));
     fs.rmSync(big, { force: true });
+    await unmountTmpfs(mount);
   }
 }, 120_000);
 
