@@ -263,10 +263,12 @@ describe('the outbox', () => {
       const [[, fields]] = await t.client.xrange(keys.outbox, ids[2], ids[2]);
       expect(JSON.parse(fields[fields.indexOf('data') + 1])).toMatchObject({ id: jobs[2], state: 'failed' });
 
-      // A group that has read nothing (created at the start of the stream) holds everything.
-      await t.client.xgroup('CREATE', keys.outbox, 'late', '0');
+      // A follow-up's group that has read nothing (created at the start of the stream) holds everything.
+      await t.client.xgroup('CREATE', keys.outbox, 'collection-roll-up', '0');
       expect(await trim()).toEqual(ids.slice(2));
-      await t.client.xgroup('DESTROY', keys.outbox, 'late');
+      await t.client.xgroup('DESTROY', keys.outbox, 'collection-roll-up');
+      // A group no follow-up reads any more (left by an older version) holds nothing: the trim below passes it.
+      await t.client.xgroup('CREATE', keys.outbox, 'retired', '0');
 
       // All acknowledged everywhere: everything up to the last entry delivered goes.
       await t.client.xack(keys.outbox, 'metrics', ids[2]);

@@ -13,6 +13,8 @@ import { makeTempDir, removeDir, sleep, waitUntil } from './support/util';
 
 let mediaDir: string;
 let server: MediaServer;
+/** Slow enough that a child is still downloading when its collection is cancelled. */
+let slow: MediaServer;
 const apps: AppProcess[] = [];
 const redises: RedisHandle[] = [];
 const dataDirs: string[] = [];
@@ -24,12 +26,15 @@ beforeAll(async () => {
   mediaDir = await makeTempDir('reconcile-media');
   await Promise.all([makeShortClip(mediaDir, 'r1.mp4', 2, 300), makeShortClip(mediaDir, 'r2.mp4', 2, 500)]);
   await writePlaylistPage(mediaDir, 'two.html', 'Two Clips', ['r1.mp4', 'r2.mp4']);
-  server = await startMediaServer(mediaDir);
+  await Promise.all([makeShortClip(mediaDir, 's1.mp4', 30, 300), makeShortClip(mediaDir, 's2.mp4', 30, 500)]);
+  await writePlaylistPage(mediaDir, 'slow.html', 'Two Slow Clips', ['s1.mp4', 's2.mp4']);
+  [server, slow] = await Promise.all([startMediaServer(mediaDir), startMediaServer(mediaDir, { bytesPerSecond: 40_000 })]);
 }, 60_000);
 
 afterAll(async () => {
   await Promise.all(apps.map((a) => a.stop()));
   await server?.stop();
+  await slow?.stop();
   await Promise.all(redises.map((r) => r.stop()));
   for (const dir of [mediaDir, ...dataDirs]) if (dir) await removeDir(dir);
 });
@@ -167,4 +172,51 @@ it('schedules the checks of a subscription a SIGKILL stored without them', async
   }, 60_000, 'the subscription to be checked');
   expect(checked.lastError).toBeNull();
   expect((await repairsIn(app)).unscheduled_subscription).toBe(1);
+}, 150_000);
+
+it('gives back a place a SIGKILL left reserved for a job that was never written', async () => {
+  const { start } = await world();
+  const crashing = await start({ VIDPIPE_CRASH_AT: 'job.reserved' });
+  const { http } = await userOn(crashing, 'hank');
+  await diesDuring(crashing, 'job.reserved', () => http.post('/api/jobs', { url: server.url('/r1.mp4') }));
+
+  const app = await start();
+  const hank = api(app.baseUrl, (await login(app.baseUrl, 'hank', 'hank-password')).token);
+  expect((await hank.get('/api/jobs')).body.items).toEqual([]); // the job was never made
+  // Its one place is free again: a new job is accepted (not 429 too_many_jobs) and runs.
+  const made = await waitUntil(async () => {
+    const res = await hank.post('/api/jobs', { url: server.url('/r1.mp4') });
+    return res.status === 201 ? res.body : null;
+  }, 15_000, 'a POST to be accepted');
+  await waitUntil(() => completed(hank, made.id), 60_000, 'the job to complete');
+  expect((await repairsIn(app)).stale_place).toBe(1);
+  expect(app.logs()).toMatch(/held a place with no job: given back \(repaired: stale_place\)/);
+}, 120_000);
+
+it('stops the children of a collection whose cancel a SIGKILL cut short', async () => {
+  const { start } = await world();
+  const crashing = await start({ VIDPIPE_CRASH_AT: 'job.cancelled' });
+  const { http } = await userOn(crashing, 'gina');
+  const { body: collection } = await http.post('/api/jobs', { url: slow.url('/slow.html') });
+  const running = await waitUntil(async () => {
+    const children = (await http.get(`/api/jobs?parentId=${collection.id}`)).body.items ?? [];
+    return children.length === 2 && children[0].state === 'downloading' ? children : null;
+  }, 60_000, 'the first child to download while the second waits');
+  expect(running[1].state).toBe('queued');
+  // The collection is written cancelled, then the process dies before stopping its children.
+  await diesDuring(crashing, 'job.cancelled', () => http.post(`/api/jobs/${collection.id}/cancel`));
+
+  const app = await start();
+  const gina = api(app.baseUrl, (await login(app.baseUrl, 'gina', 'gina-password')).token);
+  expect((await gina.get(`/api/jobs/${collection.id}`)).body.state).toBe('cancelled');
+  let last: { id: string; state: string; message: string }[] = [];
+  const ended = await waitUntil(async () => {
+    last = (await gina.get(`/api/jobs?parentId=${collection.id}`)).body.items;
+    return last.every((c) => c.state === 'cancelled') ? last : null;
+  }, 60_000, 'both children to be cancelled with their collection').catch((err: Error) => {
+    throw new Error(`${err.message}: ${JSON.stringify(last.map((c) => [c.id, c.state, c.message]))}\n${app.logs().slice(-4000)}`);
+  });
+  expect(ended).toHaveLength(2);
+  expect((await repairsIn(app)).orphaned_job).toBeGreaterThanOrEqual(1);
+  expect(app.logs()).toMatch(new RegExp(`Job ${running[0].id}: its collection had ended: stopped with it`));
 }, 150_000);

@@ -6,14 +6,15 @@ import { keys } from '../jobs/job-keys';
 import { crashPoint } from '../ops/crash-point';
 import { withLogContext } from '../ops/log-context';
 import { RedisService } from '../redis/redis.module';
-import { FOLLOW_UPS, FollowUpHandler, FollowUpName, jobIdOf, OutboxEntry, OutboxEventName, OutboxEvents } from './follow-ups';
+import { FOLLOW_UP_NAMES, FOLLOW_UPS, FollowUpHandler, FollowUpName, jobIdOf, OutboxEntry, OutboxEventName, OutboxEvents } from './follow-ups';
 
 /** An entry left pending this long by its consumer (dead, or whose handler failed) is taken over. */
 export const CLAIM_IDLE_MS = 15_000;
 /** How often each consumer looks for such entries: a dead process's are claimed within 20 s. */
 const CLAIM_EVERY_MS = 5_000;
 const READ_BLOCK_MS = 2_000;
-const BATCH = 32;
+/** One entry at a time: a batch handled longer than CLAIM_IDLE_MS would be claimed from under its reader. */
+const BATCH = 1;
 /** Acknowledged entries are trimmed this often; consumers of dead processes with nothing pending are forgotten after an hour. */
 const TRIM_EVERY_MS = 30_000;
 const FORGET_CONSUMER_IDLE_MS = 3_600_000;
@@ -133,6 +134,8 @@ export class Outbox implements OnApplicationBootstrap, OnModuleDestroy {
     let minId: string | null = null;
     for (const raw of groups) {
       const group = fieldsOf(raw);
+      // A group no follow-up reads any more (renamed or removed in an upgrade) must not hold the stream.
+      if (!FOLLOW_UP_NAMES.includes(String(group.name) as FollowUpName)) continue;
       let keep = String(group['last-delivered-id']);
       if (Number(group.pending) > 0) {
         const [oldest] = (await client.xpending(keys.outbox, String(group.name), '-', '+', 1)) as [string, ...unknown[]][];

@@ -56,7 +56,10 @@ export interface JobOptions {
 export interface Released {
   jobs: JobSnapshot[];
   rateWaitMs: number;
+  /** Children taken off the list because their collection ended (a cancel cut short): to be ended too. */
+  orphans: JobSnapshot[];
 }
+
 
 /** One entry of a listed playlist, made into a child video job. */
 export interface ChildEntry {
@@ -171,14 +174,19 @@ export class JobRecords {
    * submissions in the current minute); returns them to be started.
    */
   async releaseWaiting(ownerId: string): Promise<Released> {
-    const [ids, rateWaitMs] = await this.redis.vpReleaseWaiting(keys.waitingJobsOf(ownerId), keys.activeJobsOf(ownerId), keys.submissionsOf(ownerId), JOB_KEY_PREFIX);
-    const jobs = await Promise.all(ids.map((id) => this.get(id)));
-    return { jobs: jobs.filter((j): j is JobSnapshot => j !== null), rateWaitMs: Number(rateWaitMs) };
+    const [ids, rateWaitMs, orphanIds] = await this.redis.vpReleaseWaiting(keys.waitingJobsOf(ownerId), keys.activeJobsOf(ownerId), keys.submissionsOf(ownerId), JOB_KEY_PREFIX, String(Date.now()));
+    const read = async (list: string[]) => (await Promise.all(list.map((id) => this.get(id)))).filter((j): j is JobSnapshot => j !== null);
+    return { jobs: await read(ids), rateWaitMs: Number(rateWaitMs), orphans: await read(orphanIds) };
   }
 
   /** The first `count` of the owner's waiting jobs, the next to start first. */
   async waitingIds(ownerId: string, count: number): Promise<string[]> {
     return this.redis.zrange(keys.waitingJobsOf(ownerId), '0', String(count - 1));
+  }
+
+  /** Whether the job holds one of its owner's places (released, or started by a POST). */
+  async holdsPlace(ownerId: string, id: string): Promise<boolean> {
+    return (await this.redis.sismember(keys.activeJobsOf(ownerId), id)) === 1;
   }
 
   /** The byte quota a job carries (0: none). */

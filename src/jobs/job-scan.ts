@@ -23,16 +23,17 @@ export async function unfinishedJobs(redis: Redis, now = Date.now()): Promise<Un
   const out: UnfinishedJob[] = [];
   const read = async (ids: string[]): Promise<UnfinishedJob[]> => {
     const pipe = redis.pipeline();
-    for (const id of ids) pipe.hmget(keys.job(id), 'state', 'attempt', 'ownerId', 'data');
+    for (const id of ids) pipe.hmget(keys.job(id), 'state', 'attempt', 'ownerId', 'data', 'releasedAt');
     const rows = (await pipe.exec()) ?? [];
     const found: UnfinishedJob[] = [];
     for (const [i, [err, value]] of rows.entries()) {
-      const [state, attempt, ownerId, data] = (err ? [] : value) as (string | null)[];
+      const [state, attempt, ownerId, data, releasedAt] = (err ? [] : value) as (string | null)[];
       if (!state || !ownerId || !data || isFinalState(state as JobState)) continue;
       const snapshot = JSON.parse(data) as { kind?: JobKind; updatedAt?: string };
       found.push({
         id: ids[i], ownerId, state: state as JobState, attempt: Number(attempt), kind: snapshot.kind ?? 'video', waiting: false,
-        idleMs: snapshot.updatedAt ? now - Date.parse(snapshot.updatedAt) : Infinity,
+        // A release changes no snapshot: it counts as a change too.
+        idleMs: now - Math.max(snapshot.updatedAt ? Date.parse(snapshot.updatedAt) : 0, Number(releasedAt ?? 0)),
       });
     }
     return found;
@@ -64,4 +65,34 @@ export async function ownersWithWaitingJobs(redis: Redis): Promise<string[]> {
     cursor = next;
   } while (cursor !== '0');
   return owners;
+}
+
+/** One place in an owner's active set, and what its job is now (null: no record). */
+export interface HeldPlace {
+  ownerId: string;
+  id: string;
+  job: { state: JobState; parentId: string | null; attempt: number } | null;
+}
+
+/** Every place held in every owner's active set (the active-jobs quota), with its job's state. */
+export async function heldPlaces(redis: Redis): Promise<HeldPlace[]> {
+  const prefix = keys.activeJobsOf('');
+  const out: HeldPlace[] = [];
+  let cursor = '0';
+  do {
+    const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+    for (const key of found) {
+      const ownerId = key.slice(prefix.length);
+      const ids = await redis.smembers(key);
+      const pipe = redis.pipeline();
+      for (const id of ids) pipe.hmget(keys.job(id), 'state', 'parentId', 'attempt');
+      const rows = (await pipe.exec()) ?? [];
+      for (const [i, [err, value]] of rows.entries()) {
+        const [state, parentId, attempt] = (err ? [] : value) as (string | null)[];
+        out.push({ ownerId, id: ids[i], job: state ? { state: state as JobState, parentId: parentId || null, attempt: Number(attempt) } : null });
+      }
+    }
+    cursor = next;
+  } while (cursor !== '0');
+  return out;
 }

@@ -27,7 +27,7 @@ declare module 'ioredis' {
      * The ids taken off the owner's waiting list and counted among their active jobs (and this
      * minute's submissions), oldest first; and the ms until the per-minute limit lets the next go (0: not held).
      */
-    vpReleaseWaiting(waitingKey: string, activeKey: string, submissionsKey: string, jobKeyPrefix: string): Result<[string[], number], Context>;
+    vpReleaseWaiting(waitingKey: string, activeKey: string, submissionsKey: string, jobKeyPrefix: string, nowMs: string): Result<[string[], number, string[]], Context>;
     /**
      * One batch of a playlist's listing: how many children it made now (0: all made before), -1 the
      * collection ended or went. ARGV after `listTotal`: id, place, data of each child.
@@ -142,21 +142,26 @@ return 1
 
 // Moves waiting jobs, oldest first, among the owner's active ones while the limits each job carries
 // allow (0 is none): its places, and its submissions in the current 60 s window, which a release
-// counts as a POST does. Jobs that ended or went while waiting are dropped.
+// counts as a POST does. Jobs that ended or went while waiting are dropped; children whose
+// collection ended are returned third, never started (the caller ends them).
 // Job keys are built from the prefix: vidpipe runs on one Redis, never a cluster.
 export const RELEASE_SCRIPT = `
 local waitingKey, activeKey, submissionsKey = KEYS[1], KEYS[2], KEYS[3]
-local prefix = ARGV[1]
+local prefix, nowMs = ARGV[1], ARGV[2]
 local FINAL = ${luaSet(FINAL_STATES)}
-local released = {}
+local released, orphans = {}, {}
 local rateWaitMs = 0
-while #released < 500 do
-  local head = redis.call('ZRANGE', waitingKey, 0, 0)
-  if #head == 0 then break end
-  local id = head[1]
-  local f = redis.call('HMGET', prefix .. id, 'state', 'maxActive', 'maxPerMinute')
+-- Oldest first; an orphan stays listed (skipped) until the caller has ended it: a death between
+-- this step and that write leaves it here for the next release.
+for _, id in ipairs(redis.call('ZRANGE', waitingKey, 0, 999)) do
+  if #released >= 500 then break end
+  local f = redis.call('HMGET', prefix .. id, 'state', 'maxActive', 'maxPerMinute', 'parentId')
+  local parentState = nil
+  if f[4] and f[4] ~= '' then parentState = redis.call('HGET', prefix .. f[4], 'state') end
   if not f[1] or FINAL[f[1]] then
     redis.call('ZREM', waitingKey, id)
+  elseif f[4] and f[4] ~= '' and (not parentState or FINAL[parentState]) then
+    table.insert(orphans, id)
   else
     local maxActive, maxPerMinute = tonumber(f[2]) or 0, tonumber(f[3]) or 0
     if maxActive > 0 and redis.call('SCARD', activeKey) >= maxActive then break end
@@ -169,10 +174,12 @@ while #released < 500 do
     end
     redis.call('ZREM', waitingKey, id)
     redis.call('SADD', activeKey, id)
+    -- When it left the list: the reconciler leaves a job alone this soon after.
+    redis.call('HSET', prefix .. id, 'releasedAt', nowMs)
     table.insert(released, id)
   end
 end
-return { released, rateWaitMs }
+return { released, rateWaitMs, orphans }
 `;
 
 export const CHILD_STANDINGS_SCRIPT = `

@@ -7,7 +7,8 @@ import { ApiError } from '../http/api-error';
 import { PipelineQueues } from '../pipeline/pipeline-queues';
 import { WaitingJobs } from '../pipeline/waiting-jobs';
 import { JOB_ID_PATTERN } from './job-keys';
-import { toCancelled, toFailed, toReopened, toRetried, WAITING_MESSAGE } from './job-lifecycle';
+import { toCancelled, toFailed, toReopened, toRetried } from './job-lifecycle';
+import { failure, say } from './job-messages';
 import { JobStore } from './job.store';
 import { JobLimits, NO_LIMITS } from './job-records';
 import { isFinalState, JobFormat, JobSnapshot, JobState, RETRYABLE_STATES } from './job.types';
@@ -44,6 +45,7 @@ export class JobsService {
     if (!verdict.ok) throw new ApiError(400, verdict.code, verdict.message);
     const id = this.store.newId();
     await this.reserveOrRefuse(user, id);
+    crashPoint('job.reserved'); // a place with no job: the reconciler gives it back
     let job: JobSnapshot;
     try {
       // The owner's limits travel with the job: its children are held to them.
@@ -89,6 +91,7 @@ export class JobsService {
   private async stop(job: JobSnapshot): Promise<JobSnapshot | null> {
     const stored = await this.store.transition(job.id, 'active', (current) => toCancelled(current, new Date()));
     if (!stored) return null;
+    crashPoint('job.cancelled'); // its tool sees the cancel at its next write; its children are the reconciler's
     await this.store.requestCancel(job.id);
     await this.pipeline.drop(stored.id, stored.attempt);
     if (await this.stopChildren(job.id)) return (await this.store.recount(job.id)) ?? stored;
@@ -160,7 +163,7 @@ export class JobsService {
   }
 
   private async requeueChild(child: JobSnapshot): Promise<JobSnapshot | null> {
-    const stored = await this.store.transition(child.id, 'ended', (current) => ({ ...toRetried(current), message: WAITING_MESSAGE }));
+    const stored = await this.store.transition(child.id, 'ended', (current) => ({ ...toRetried(current), ...say('job.waiting') }));
     if (stored) await this.store.wait(stored);
     return stored;
   }
@@ -226,8 +229,8 @@ export class JobsService {
     try {
       await this.pipeline.start({ jobId: job.id, attempt: job.attempt });
     } catch (err) {
-      const message = `The job could not be queued: ${(err as Error).message}`;
-      await this.store.write(toFailed(job, { code: 'internal_error', message }, new Date()), 'attempt').catch(() => undefined);
+      const error = failure('internal_error', 'error.internal_error.not_queued', { reason: (err as Error).message });
+      await this.store.write(toFailed(job, error, new Date()), 'attempt').catch(() => undefined);
       throw err;
     }
   }

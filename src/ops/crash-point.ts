@@ -21,7 +21,11 @@ export type CrashPointName =
   /** An account is removed; its jobs and subscriptions are not yet. */
   | 'account.removed'
   /** A subscription is stored; its job scheduler is not. */
-  | 'subscription.created';
+  | 'subscription.created'
+  /** A place among the owner's active jobs is reserved for a new job; the job is not written. */
+  | 'job.reserved'
+  /** A job (a collection) is written cancelled; its tool and its children are not stopped yet. */
+  | 'job.cancelled';
 
 /** `VIDPIPE_CRASH_AT=<name>` crashes at the first pass, `<name>#<n>` at the n-th. */
 const wanted = parse(process.env.VIDPIPE_CRASH_AT);

@@ -5,6 +5,7 @@ import { Job } from 'bullmq';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { JobStore } from '../jobs/job.store';
 import type { JobSnapshot } from '../jobs/job.types';
+import { failure, say } from '../jobs/job-messages';
 import { crashPoint } from '../ops/crash-point';
 import { CancelRegistry } from './cancel-registry';
 import { PipelineError } from './pipeline-error';
@@ -64,12 +65,12 @@ export class DownloadProcessor extends StageProcessor<DownloadPayload> {
       await this.removeWorkDir(jobId, attempt);
       return this.becomeCollection(reporter, outcome);
     }
-    await reporter.update({ message: 'Downloaded; waiting for a free transcoder' });
+    await reporter.update(say('job.downloaded'));
     await this.pipeline.handOff(QueueName.Download, { jobId, attempt, sourcePath: outcome.sourcePath, subtitles: outcome.subtitles });
   }
 
   private async probeAndDownload(ytdlp: YtdlpSession, reporter: JobReporter, signal: AbortSignal, workDir: string): Promise<DownloadResult | FlatPlaylist> {
-    await reporter.enter('probing', 'Looking at the link');
+    await reporter.enter('probing', say('job.probing'));
     const { id, url, format, parentId } = reporter.snapshot;
     // A child is one entry already; `playlist: false` asks for the first entry only.
     const single = parentId !== null || !(await this.store.optionsOf(id)).playlist;
@@ -108,9 +109,9 @@ export class DownloadProcessor extends StageProcessor<DownloadPayload> {
 
   /** Throws (synchronously) for a live stream or a known length over the limit; else enters `downloading`. */
   private enterDownloading(reporter: JobReporter, info: ProbeInfo): Promise<void> {
-    if (info.isLive) throw new PipelineError('unsupported_url', 'This is a live stream; only recorded videos can be downloaded.');
+    if (info.isLive) throw new PipelineError(failure('unsupported_url', 'error.unsupported_url.live'));
     assertDurationAllowed(info.durationSec, this.config.maxDurationSeconds);
-    return reporter.enter('downloading', 'Starting the download', {
+    return reporter.enter('downloading', say('job.download_starting'), {
       title: reporter.snapshot.title ?? info.title, // a child keeps the title its playlist gave it
       durationSec: info.durationSec,
       thumbnailUrl: info.thumbnailUrl,
@@ -123,7 +124,7 @@ export class DownloadProcessor extends StageProcessor<DownloadPayload> {
    */
   private async becomeCollection(reporter: JobReporter, playlist: FlatPlaylist): Promise<void> {
     if (playlist.entries.length === 0) {
-      throw new PipelineError('unsupported_url', 'This playlist has no videos that can be downloaded.');
+      throw new PipelineError(failure('unsupported_url', 'error.unsupported_url.empty_playlist'));
     }
     await this.listChildren(reporter.snapshot, playlist);
   }
@@ -132,6 +133,7 @@ export class DownloadProcessor extends StageProcessor<DownloadPayload> {
   private async resumeListing(collection: JobSnapshot, signal: AbortSignal): Promise<void> {
     const { id, url, attempt, ownerId } = collection;
     const workDir = this.workDirOf(id, attempt);
+    await fs.rm(workDir, { recursive: true, force: true }); // a dead run's private folder would stop open()
     await fs.mkdir(workDir, { recursive: true });
     const ytdlp = await this.ytdlp.open({ ownerId, workDir });
     let listing: Listing;

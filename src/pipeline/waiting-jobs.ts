@@ -1,7 +1,8 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { formatBytes } from '../common/format';
 import { Outbox } from '../events/outbox';
-import { QUEUED_MESSAGE, toFailed } from '../jobs/job-lifecycle';
+import { toCancelled, toFailed } from '../jobs/job-lifecycle';
+import { failure, type KeyedJobError, say } from '../jobs/job-messages';
 import { JobStore } from '../jobs/job.store';
 import type { JobSnapshot } from '../jobs/job.types';
 import { crashPoint } from '../ops/crash-point';
@@ -10,8 +11,7 @@ import { PipelineQueues } from './pipeline-queues';
 /** Waiting jobs whose message a per-minute hold rewrites (the first ones: those that start next). */
 const MAX_MESSAGES_REWRITTEN = 50;
 
-export const rateMessage = (maxPerMinute: number) =>
-  `Waiting: you can start at most ${maxPerMinute} jobs a minute; it starts as soon as the minute allows`;
+export const rateMessage = (maxPerMinute: number) => say('job.rate_wait', { max: maxPerMinute });
 
 /**
  * Children of collections (and a subscription's finds) wait on their owner's waiting list instead
@@ -53,7 +53,9 @@ export class WaitingJobs implements OnModuleInit, OnModuleDestroy {
 
   /** The ids of the jobs released (started, or failed over the byte quota). */
   async releaseAndStart(ownerId: string): Promise<string[]> {
-    const { jobs, rateWaitMs } = await this.store.releaseWaiting(ownerId);
+    const { jobs, rateWaitMs, orphans } = await this.store.releaseWaiting(ownerId);
+    // Children of a collection that ended while they waited end with it.
+    for (const child of orphans) await this.store.transition(child.id, 'active', (current) => toCancelled(current, new Date()));
     if (jobs.length > 0) crashPoint('waiting.released');
     for (const job of jobs) await this.start(job);
     if (rateWaitMs > 0) await this.holdForRate(ownerId, rateWaitMs);
@@ -67,28 +69,28 @@ export class WaitingJobs implements OnModuleInit, OnModuleDestroy {
   async start(job: JobSnapshot): Promise<void> {
     const refusal = await this.overQuota(job);
     if (refusal) {
-      await this.store.write(toFailed(job, { code: 'storage_full', message: refusal }, new Date()), 'attempt');
+      await this.store.write(toFailed(job, refusal, new Date()), 'attempt');
       return;
     }
     const released = await this.store.transition(job.id, 'active', (current) =>
-      current.state === 'queued' && current.attempt === job.attempt ? { ...current, message: QUEUED_MESSAGE } : null,
+      current.state === 'queued' && current.attempt === job.attempt ? { ...current, ...say('job.queued') } : null,
     );
     if (!released) return; // cancelled or deleted meanwhile
     try {
       await this.pipeline.start({ jobId: job.id, attempt: job.attempt });
     } catch (err) {
       // A job that cannot be queued must not sit `queued` forever.
-      const message = `The job could not be queued: ${(err as Error).message}`;
-      await this.store.write(toFailed(released, { code: 'internal_error', message }, new Date()), 'attempt');
+      const error = failure('internal_error', 'error.internal_error.not_queued', { reason: (err as Error).message });
+      await this.store.write(toFailed(released, error, new Date()), 'attempt');
     }
   }
 
-  private async overQuota(job: JobSnapshot): Promise<string | null> {
+  private async overQuota(job: JobSnapshot): Promise<KeyedJobError | null> {
     const max = await this.store.maxMediaBytesOf(job.id);
     if (max === 0) return null;
     const used = await this.store.mediaBytesOf(job.ownerId);
     if (used < max) return null;
-    return `Your videos use ${formatBytes(used)} of your ${formatBytes(max)}, so this one was not downloaded; delete some to make room, then retry it.`;
+    return failure('storage_full', 'error.storage_full', { used: formatBytes(used), max: formatBytes(max) });
   }
 
   /** The waiting jobs say why they wait, and the owner is released again once the minute allows. */
@@ -98,7 +100,7 @@ export class WaitingJobs implements OnModuleInit, OnModuleDestroy {
     if (max > 0) {
       const message = rateMessage(max);
       for (const id of held) {
-        await this.store.transition(id, 'active', (current) => (current.state === 'queued' && current.message !== message ? { ...current, message } : null));
+        await this.store.transition(id, 'active', (current) => (current.state === 'queued' && current.message !== message.message ? { ...current, ...message } : null));
       }
     }
     // Process-local: should this process die, the reconciler releases them within RECONCILE_SECONDS.

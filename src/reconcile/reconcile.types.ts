@@ -5,8 +5,9 @@ export const RECONCILE_QUEUE = 'reconcile';
 export const REPAIR_KINDS = [
   'stuck_collection', // a listed collection whose children had all ended: it follows them
   'waiting_job', // a waiting job whose owner had a free place: started
-  'orphaned_job', // an unfinished job no queue entry carried: queued again, or failed with a sentence
-  'private_folder', // a run's private folder (cookies) whose process is gone: removed
+  'orphaned_job', // an unfinished job no queue entry carried (queued again, or failed with a sentence), or a child of an ended collection (stopped)
+  'stale_place', // a place among an owner's active jobs held by a job that ended or never was: given back
+  'private_folder', // a run's private folder (cookies) whose process is gone: removed (by each worker's sweep)
   'orphaned_media', // a media folder whose job is gone (a delete cut short): removed
   'removed_account', // jobs of an account removed in the middle of its removal: removed with their media
   'unscheduled_subscription', // a subscription without its job scheduler (created in the middle of a death): scheduled

@@ -3,8 +3,9 @@ import { Inject, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import fs from 'node:fs/promises';
 import type { Queue } from 'bullmq';
 import { APP_CONFIG, AppConfig } from '../config/config';
-import { toFailed } from '../jobs/job-lifecycle';
-import { ownersWithWaitingJobs, UnfinishedJob, unfinishedJobs } from '../jobs/job-scan';
+import { toCancelled, toFailed } from '../jobs/job-lifecycle';
+import { failure } from '../jobs/job-messages';
+import { heldPlaces, ownersWithWaitingJobs, UnfinishedJob, unfinishedJobs } from '../jobs/job-scan';
 import { JobStore } from '../jobs/job.store';
 import { isFinalState } from '../jobs/job.types';
 import { Metrics } from '../metrics/metrics.service';
@@ -15,10 +16,11 @@ import { REPAIR_KINDS, RepairKind, RECONCILE_QUEUE } from './reconcile.types';
 import { JobsService } from '../jobs/jobs.service';
 import { SubscriptionCheck, SUBSCRIPTIONS_QUEUE } from '../subscriptions/subscription.types';
 import { orphanedJobFolders, ownersRemoved, scheduleUnscheduled } from './leftovers';
-import { removeOrphanPrivateFolders } from '../cookies/private-folders';
 
 const SCHEDULER_ID = 'reconcile';
 const LOCK_KEY = 'vp:reconcile:lock';
+/** Ids that held a place with no job at the last run: given back if still so at the next. */
+const MISSING_KEY = 'vp:reconcile:placeless';
 /**
  * A job that changed this recently may be between two steps of a live process: not a repair yet.
  * Twice the interval, within 5–30 s: a step between two writes takes milliseconds.
@@ -33,7 +35,8 @@ export type Repairs = Record<RepairKind, number>;
  * What a process that died left undone, found and repaired every RECONCILE_SECONDS by one process
  * at a time (a BullMQ job scheduler, plus a lock for a run longer than the interval): collections
  * whose children all ended, owners with free places and waiting jobs, unfinished jobs that no
- * queue entry carries any more, and private folders (cookies) of runs no live process owns.
+ * queue entry carries any more, media of deleted jobs, a removed account's jobs, subscriptions without
+ * their checks. (Private folders of dead runs are each worker's own sweep: src/cookies.)
  * Each repair is logged with its job id and counted in `vidpipe_repairs_total{kind}`.
  */
 @Processor(RECONCILE_QUEUE)
@@ -80,6 +83,7 @@ export class Reconciler extends WorkerHost implements OnApplicationBootstrap {
       await this.jobs.removeAllOf(owner);
       count('removed_account', null, `the jobs of removed account ${owner} were removed with their media`);
     }
+    await this.repairPlaces(grace, count);
     for (const job of await unfinishedJobs(redis)) {
       if (job.waiting || job.idleMs < grace) continue;
       await this.repairJob(job, count).catch((err: Error) => this.logger.error(`Job ${job.id}: could not be repaired: ${err.message}`));
@@ -87,10 +91,6 @@ export class Reconciler extends WorkerHost implements OnApplicationBootstrap {
     for (const ownerId of await ownersWithWaitingJobs(this.redis.client)) {
       const started = await this.waiting.releaseAndStart(ownerId);
       for (const id of started) count('waiting_job', id, 'started from its owner’s waiting list, where a place was free');
-    }
-    if (this.config.runsWorker) {
-      // Its own disk's: private folders live where a worker ran yt-dlp.
-      repairs.private_folder += await removeOrphanPrivateFolders(this.config, redis, (line) => this.logger.warn(`${line} (repaired: private_folder)`));
     }
     for (const folder of await orphanedJobFolders(redis, [this.config.mediaDir, this.config.workDir], grace)) {
       await fs.rm(folder, { recursive: true, force: true });
@@ -101,6 +101,44 @@ export class Reconciler extends WorkerHost implements OnApplicationBootstrap {
     return repairs;
   }
 
+  /**
+   * The active-jobs quota: a place held by a job that ended, or by an id with no job in two runs
+   * in a row (a death between reserving and creating), is given back; a child whose collection
+   * ended (a cancel cut short) is stopped with it.
+   */
+  private async repairPlaces(grace: number, count: (kind: RepairKind, jobId: string | null, what: string) => void): Promise<void> {
+    const redis = this.redis.client;
+    const missingBefore = new Set(await redis.smembers(MISSING_KEY));
+    const missingNow: string[] = [];
+    for (const place of await heldPlaces(redis)) {
+      if (!place.job) {
+        if (!missingBefore.has(place.id)) {
+          missingNow.push(place.id);
+        } else {
+          await this.store.unreserve(place.ownerId, place.id);
+          count('stale_place', place.id, 'held a place with no job: given back');
+        }
+        continue;
+      }
+      if (isFinalState(place.job.state)) {
+        await this.store.unreserve(place.ownerId, place.id);
+        count('stale_place', place.id, `held a place after it ${place.job.state === 'completed' ? 'completed' : 'ended'}: given back`);
+        continue;
+      }
+      if (!place.job.parentId) continue;
+      const parent = await this.store.get(place.job.parentId);
+      if (parent && !(isFinalState(parent.state) && Date.now() - Date.parse(parent.updatedAt) >= grace)) continue;
+      const stopped = await this.store.transition(place.id, 'active', (current) => toCancelled(current, new Date()));
+      if (!stopped) continue;
+      await this.store.requestCancel(place.id);
+      await this.pipeline.drop(place.id, stopped.attempt);
+      count('orphaned_job', place.id, 'its collection had ended: stopped with it');
+    }
+    const save = redis.multi().del(MISSING_KEY);
+    if (missingNow.length) save.sadd(MISSING_KEY, ...missingNow).expire(MISSING_KEY, 86_400);
+    await save.exec();
+  }
+
   private async repairJob(job: UnfinishedJob, count: (kind: RepairKind, jobId: string, what: string) => void): Promise<void> {
     const entries = await this.pipeline.entryStates(job.id, job.attempt);
     if (entries.some((e) => LIVE_ENTRY_STATES.has(e.state))) return;
@@ -108,8 +146,8 @@ export class Reconciler extends WorkerHost implements OnApplicationBootstrap {
     if (!snapshot || isFinalState(snapshot.state) || snapshot.attempt !== job.attempt) return;
     if (entries.some((e) => e.state === 'failed')) {
       // BullMQ gave the attempt up and the process that was to record it died.
-      const message = 'The worker running this job stopped and the job could not be carried on; retry it.';
-      if (await this.store.write(toFailed(snapshot, { code: 'internal_error', message }, new Date()), 'attempt')) count('orphaned_job', job.id, 'its queue entry had failed: marked failed');
+      const error = failure('internal_error', 'error.internal_error.worker_lost');
+      if (await this.store.write(toFailed(snapshot, error, new Date()), 'attempt')) count('orphaned_job', job.id, 'its queue entry had failed: marked failed');
       return;
     }
     // A collection still `probing` has not finished its listing: its stage runs again and resumes it.
@@ -123,6 +161,13 @@ export class Reconciler extends WorkerHost implements OnApplicationBootstrap {
       }
     }
     if (snapshot.state === 'queued') {
+      if ((await this.store.waits(job.id)) && !(await this.store.holdsPlace(job.ownerId, job.id))) {
+        // A retried child or find whose process died before it joined the waiting list: it waits its turn.
+        await this.store.wait(snapshot);
+        await this.waiting.startReleased(job.ownerId);
+        count('orphaned_job', job.id, 'queued with no place and off the waiting list: put back on it');
+        return;
+      }
       await this.waiting.start(snapshot);
       count('orphaned_job', job.id, 'queued with no queue entry: queued again');
       return;

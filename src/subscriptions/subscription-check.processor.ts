@@ -60,7 +60,8 @@ export class SubscriptionCheckProcessor extends WorkerHost {
       await this.records.checked(sub.id, 'Not checked: the account is disabled.');
       return;
     }
-    const limits: JobLimits = { ...limitsOf({ role: role as UserRole }, this.config), ...sub.limits };
+    // The owner's limits as they are now (a quota set, or a role changed, since subscribing).
+    const limits: JobLimits = limitsOf({ role: role as UserRole }, this.config);
     // Over the byte quota nothing it found could be downloaded: no listing, no jobs.
     const full = await this.overQuota(sub.ownerId, limits);
     if (full) {

@@ -1,7 +1,6 @@
 // Subscriptions in Redis: a plain class over an ioredis client (no NestJS), like JobRecords.
 import { randomBytes } from 'node:crypto';
 import type { Redis, Result } from 'ioredis';
-import type { JobLimits } from '../jobs/job-records';
 import type { JobFormat } from '../jobs/job.types';
 import { Subscription, subscriptionKeys } from './subscription.types';
 
@@ -46,11 +45,6 @@ return redis.call('ZREM', ownerKey, id)
 
 export interface StoredSubscription extends Subscription {
   ownerId: string;
-  /**
-   * The limits its owner had when subscribing (0: none), which its finds are held to. A record
-   * from before all three were stored has maxActive only: the owner's current ones fill the rest.
-   */
-  limits: Partial<JobLimits>;
 }
 
 export type CreateOutcome =
@@ -65,11 +59,10 @@ export class SubscriptionRecords {
   }
 
   /** A new subscription, unless its owner has `max` already or follows the same URL. */
-  async create(input: { ownerId: string; url: string; format: JobFormat; intervalMinutes: number; limits: JobLimits }, max: number): Promise<CreateOutcome> {
+  async create(input: { ownerId: string; url: string; format: JobFormat; intervalMinutes: number }, max: number): Promise<CreateOutcome> {
     const id = randomBytes(9).toString('base64url');
     const createdAt = new Date().toISOString();
-    const { limits, ...rest } = input;
-    const fields = { id, ...rest, ...limits, lastCheckedAt: '', lastError: '', createdAt };
+    const fields = { id, ...input, lastCheckedAt: '', lastError: '', createdAt };
     const [status, otherId] = await this.redis.vpCreateSubscription(
       subscriptionKeys.one(id), subscriptionKeys.ofOwner(input.ownerId), subscriptionKeys.urlsOf(input.ownerId),
       id, input.url, String(max), String(Date.now()), subscriptionKeys.one(''),
@@ -77,7 +70,7 @@ export class SubscriptionRecords {
     );
     if (status === 0) return { kind: 'too_many' };
     if (status === -1) return { kind: 'already_subscribed', existingId: otherId };
-    return { kind: 'created', subscription: { id, ...rest, limits, lastCheckedAt: null, lastError: null, createdAt, seen: 0 } };
+    return { kind: 'created', subscription: { id, ...input, lastCheckedAt: null, lastError: null, createdAt, seen: 0 } };
   }
 
   async get(id: string): Promise<StoredSubscription | null> {
@@ -89,7 +82,6 @@ export class SubscriptionRecords {
       url: fields.url,
       format: fields.format as JobFormat,
       intervalMinutes: Number(fields.intervalMinutes),
-      limits: storedLimits(fields),
       lastCheckedAt: fields.lastCheckedAt || null,
       lastError: fields.lastError || null,
       createdAt: fields.createdAt,
@@ -125,15 +117,8 @@ export class SubscriptionRecords {
   }
 }
 
-/** The limits a record holds; absent ones stay absent (a record from before they were stored). */
-function storedLimits(fields: Record<string, string>): Partial<JobLimits> {
-  const limits: Partial<JobLimits> = {};
-  for (const name of ['maxActive', 'maxPerMinute', 'maxMediaBytes'] as const) if (fields[name] !== undefined) limits[name] = Number(fields[name]);
-  return limits;
-}
-
-/** What the API shows of a stored subscription (not its owner or the limits it carries). */
+/** What the API shows of a stored subscription (not its owner). */
 export function publicSubscription(s: StoredSubscription): Subscription {
-  const { ownerId: _owner, limits: _limits, ...shown } = s;
+  const { ownerId: _owner, ...shown } = s;
   return shown;
 }

@@ -24,7 +24,7 @@ export interface SubscriptionCheck {
 }
 
 export const subscriptionKeys = {
-  /** Hash: id, ownerId, url, format, intervalMinutes, maxActive, maxPerMinute, maxMediaBytes, lastCheckedAt, lastError, createdAt. */
+  /** Hash: id, ownerId, url, format, intervalMinutes, lastCheckedAt, lastError, createdAt (its finds are held to the owner's limits at each check). */
   one: (id: string) => `vp:subscription:${id}`,
   /** Set of every entry URL it has seen: a check makes jobs only for URLs it adds here. */
   seen: (id: string) => `vp:subscription:${id}:seen`,

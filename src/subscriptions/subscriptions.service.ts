@@ -4,7 +4,6 @@ import type { Queue } from 'bullmq';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { ApiError } from '../http/api-error';
 import type { JobFormat } from '../jobs/job.types';
-import { limitsOf } from '../jobs/jobs.service';
 import { checkUrl } from '../jobs/url-policy';
 import { RedisService } from '../redis/redis.module';
 import type { AuthUser } from '../users/user.types';
@@ -39,9 +38,8 @@ export class SubscriptionsService {
     }
     const verdict = await checkUrl(input.url, { allowPrivate: this.config.allowPrivateUrls, allowAddresses: this.config.allowedPrivateAddresses });
     if (!verdict.ok) throw new ApiError(400, verdict.code, verdict.message);
-    // The owner's limits travel with the subscription: its finds are held to them.
     const max = this.config.userMaxSubscriptions;
-    const made = await this.records.create({ ownerId: user.id, url: verdict.url, format: input.format, intervalMinutes: input.intervalMinutes, limits: limitsOf(user, this.config) }, max);
+    const made = await this.records.create({ ownerId: user.id, url: verdict.url, format: input.format, intervalMinutes: input.intervalMinutes }, max);
     if (made.kind === 'too_many') throw new ApiError(409, 'too_many_subscriptions', `You can have at most ${max} subscriptions; delete one first.`);
     if (made.kind === 'already_subscribed') {
       throw new ApiError(409, 'already_subscribed', `You already follow this link: subscription ${made.existingId}. Check it now or delete it first.`);
