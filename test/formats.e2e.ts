@@ -119,7 +119,7 @@ it('best on a source with 1080p VP9 and 720p H.264 still gives 1080p, encoded', 
 it('a site that answers 429 fails the job with rate_limited and a sentence saying to try later', async () => {
   const job = await finished(server.url('/status/429'));
   expect(job.state).toBe('failed');
-  expect(job.error).toEqual({
+  expect(job.error).toMatchObject({
     code: 'rate_limited',
     message: 'The server answered 429 Too Many Requests for this link: it is limiting requests from this server. Try again later.',
   });

@@ -3,6 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { formatBytes } from '../common/format';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { ApiError } from '../http/api-error';
+import { failure, type KeyedJobError } from '../jobs/job-messages';
 
 /** How often a running stage looks at the free space. */
 const WATCH_INTERVAL_MS = 1000;
@@ -63,7 +64,7 @@ export class DiskSpace {
   }
 }
 
-/** The sentence a job fails with when the disk fills under it. */
-export function diskFullMessage(freeBytes: number, floorBytes: number): string {
-  return `The server ran out of disk space (${formatBytes(freeBytes)} free; it keeps ${formatBytes(floorBytes)} free), so this job was stopped and its partial files removed. Retry it once space has been freed.`;
+/** The error a job fails with when the disk fills under it. */
+export function diskFullError(freeBytes: number, floorBytes: number): KeyedJobError {
+  return failure('disk_full', 'error.disk_full', { free: formatBytes(freeBytes), floor: formatBytes(floorBytes) });
 }

@@ -37,6 +37,8 @@ const children = z
   .object({ total: z.number().int(), queued: z.number().int(), running: z.number().int(), completed: z.number().int(), failed: z.number().int(), cancelled: z.number().int() })
   .strict();
 
+const messageParams = z.record(z.string(), z.union([z.string(), z.number()]));
+
 export const jobSnapshotSchema = z
   .object({
     id: z.string(),
@@ -50,13 +52,18 @@ export const jobSnapshotSchema = z
     seq: z.number().int().min(1).describe('Grows by one per change'),
     attempt: z.number().int(),
     progress,
-    message: z.string(),
+    message: z.string().describe('In English, for API clients'),
+    messageKey: z.string().nullable().optional().describe('The sentence\'s stable key (job.ready, collection.summary, error.too_large.bytes…), to show it in the reader\'s language; absent on older jobs'),
+    messageParams: messageParams.nullable().optional().describe('The values for messageKey\'s placeholders'),
     title: z.string().nullable(),
     durationSec: z.number().nullable(),
     thumbnailUrl: z.string().nullable(),
     preview: z.object({ playlistUrl: z.string() }).strict().nullable().optional().describe('While transcoding, a growing HLS playlist to watch; null otherwise'),
     result: result.optional(),
-    error: z.object({ code: z.enum(JOB_ERROR_CODES), message: z.string() }).strict().optional(),
+    error: z
+      .object({ code: z.enum(JOB_ERROR_CODES), message: z.string(), params: messageParams.optional().describe('The values in the sentence; absent on older jobs') })
+      .strict()
+      .optional(),
     createdAt: isoTime,
     updatedAt: isoTime,
     finishedAt: isoTime.nullable(),

@@ -44,7 +44,7 @@ describe('a collection', () => {
   it('fails, saying why, when every child ended and none completed', () => {
     const failed = toRolledUp(collectionOf(2), kids(['failed', 20], ['cancelled', 0]), now)!;
     expect(failed.state).toBe('failed');
-    expect(failed.error).toEqual({ code: 'download_failed', message: 'None of the 2 videos could be downloaded; each one says why.' });
+    expect(failed.error).toMatchObject({ code: 'download_failed', message: 'None of the 2 videos could be downloaded; each one says why.' });
   });
 
   it('fails when no child is left (each deleted on its own)', () => {

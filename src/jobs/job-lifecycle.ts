@@ -11,14 +11,15 @@ import {
   JobSnapshot,
   JobState,
 } from './job.types';
+import { asJobMessage, failure, JobMessage, KeyedJobError, say } from './job-messages';
 
-export const QUEUED_MESSAGE = 'Waiting for a free downloader';
+export const QUEUED_MESSAGE = say('job.queued').message;
 
 /** Speed and time left mean nothing once a job stops moving. */
 const stopped = (progress: JobProgress): JobProgress => ({ ...progress, speedBps: null, etaSeconds: null });
 
 /** A child waits here until one of its owner's places among active jobs is free. */
-export const WAITING_MESSAGE = 'Waiting for one of your other jobs to finish';
+export const WAITING_MESSAGE = say('job.waiting').message;
 
 export function newJob(
   input: { id: string; ownerId: string; url: string; format: JobFormat; parentId?: string | null; title?: string | null; waits?: boolean },
@@ -38,7 +39,7 @@ export function newJob(
     seq: 1,
     attempt: 1,
     progress: emptyProgress(),
-    message: input.waits ? WAITING_MESSAGE : QUEUED_MESSAGE,
+    ...say(input.waits ? 'job.waiting' : 'job.queued'),
     title: input.title ?? null,
     durationSec: null,
     thumbnailUrl: null,
@@ -48,11 +49,11 @@ export function newJob(
   };
 }
 
-export function toCompleted(job: JobSnapshot, result: JobResult, message: string, now: Date): JobSnapshot {
+export function toCompleted(job: JobSnapshot, result: JobResult, message: string | JobMessage, now: Date): JobSnapshot {
   return {
     ...job,
     state: 'completed',
-    message,
+    ...asJobMessage(message),
     result,
     error: undefined,
     progress: { ...stopped(job.progress), percent: 100, stagePercent: 100, etaSeconds: 0 },
@@ -60,17 +61,20 @@ export function toCompleted(job: JobSnapshot, result: JobResult, message: string
   };
 }
 
-export function toFailed(job: JobSnapshot, error: JobError, now: Date): JobSnapshot {
-  return { ...job, state: 'failed', message: error.message, error, progress: stopped(job.progress), finishedAt: now.toISOString() };
+/** `error.key` (when it has one) becomes the snapshot's `messageKey`; the stored error keeps code, sentence and values. */
+export function toFailed(job: JobSnapshot, keyed: KeyedJobError, now: Date): JobSnapshot {
+  const { key, ...error } = keyed;
+  const said = { message: error.message, messageKey: key ?? null, messageParams: error.params ?? null };
+  return { ...job, state: 'failed', ...said, error: error as JobError, progress: stopped(job.progress), finishedAt: now.toISOString() };
 }
 
 export function toCancelled(job: JobSnapshot, now: Date): JobSnapshot {
-  return { ...job, state: 'cancelled', message: 'Cancelled', progress: stopped(job.progress), finishedAt: now.toISOString() };
+  return { ...job, state: 'cancelled', ...say('job.cancelled'), progress: stopped(job.progress), finishedAt: now.toISOString() };
 }
 
 /** Back to the queue, same attempt (its worker stopped): the percent stays, so the bar never jumps back. */
-export function toRequeued(job: JobSnapshot, message: string): JobSnapshot {
-  return { ...job, state: 'queued', message, progress: { ...stopped(job.progress), stagePercent: 0 } };
+export function toRequeued(job: JobSnapshot, message: string | JobMessage): JobSnapshot {
+  return { ...job, state: 'queued', ...asJobMessage(message), progress: { ...stopped(job.progress), stagePercent: 0 } };
 }
 
 /** A failed or cancelled job runs again as a new attempt, from nothing. */
@@ -80,7 +84,7 @@ export function toRetried(job: JobSnapshot): JobSnapshot {
     state: 'queued',
     attempt: job.attempt + 1,
     progress: emptyProgress(),
-    message: QUEUED_MESSAGE,
+    ...say('job.queued'),
     result: undefined,
     error: undefined,
     finishedAt: null,
@@ -106,19 +110,8 @@ export function childrenCounts(children: readonly ChildStanding[]): CollectionCh
   return counts;
 }
 
-const videos = (n: number) => `${n} video${n === 1 ? '' : 's'}`;
-
 /** "3 videos: 1 ready, 1 running, 1 waiting" — only the parts that are not zero. */
-export function describeChildren(c: CollectionChildren): string {
-  const parts = [
-    c.completed && `${c.completed} ready`,
-    c.running && `${c.running} running`,
-    c.queued && `${c.queued} waiting`,
-    c.failed && `${c.failed} failed`,
-    c.cancelled && `${c.cancelled} cancelled`,
-  ].filter(Boolean);
-  return parts.length ? `${videos(c.total)}: ${parts.join(', ')}` : videos(c.total);
-}
+export const describeChildren = (c: CollectionChildren): JobMessage => say('collection.summary', { ...c });
 
 /** The probe found a playlist of `total` entries: the job becomes their collection, all of them waiting. */
 export function toCollection(job: JobSnapshot, listing: { title: string | null; thumbnailUrl: string | null }, total: number): JobSnapshot {
@@ -130,13 +123,13 @@ export function toCollection(job: JobSnapshot, listing: { title: string | null; 
     title: listing.title ?? job.title,
     thumbnailUrl: listing.thumbnailUrl ?? job.thumbnailUrl,
     children,
-    message: describeChildren(children),
+    ...describeChildren(children),
     progress: { ...stopped(job.progress), stagePercent: 0 },
   };
 }
 
 /** "Listing the playlist: 50 of 150": the collection says so while its children are being made. */
-export const listingMessage = (listed: number, total: number) => `Listing the playlist: ${listed} of ${total}`;
+export const listingMessage = (listed: number, total: number): JobMessage => say('collection.listing', { listed, total });
 
 /**
  * A playlist's listing made the children of its first `listed` entries (of `total`): the job is their
@@ -159,8 +152,8 @@ export function toListed(
     children: counts,
     progress: { ...stopped(job.progress), stagePercent: 0 },
   };
-  if (progress.listed < progress.total) return { ...collection, state: 'probing', message: listingMessage(progress.listed, progress.total) };
-  const listed: JobSnapshot = { ...collection, state: 'downloading', message: describeChildren(counts) };
+  if (progress.listed < progress.total) return { ...collection, state: 'probing', ...listingMessage(progress.listed, progress.total) };
+  const listed: JobSnapshot = { ...collection, state: 'downloading', ...describeChildren(counts) };
   return toRolledUp(listed, children, now) ?? listed;
 }
 
@@ -177,8 +170,8 @@ export function toRolledUp(collection: JobSnapshot, children: readonly ChildStan
   const counts = childrenCounts(children);
   const mean = counts.total ? children.reduce((sum, c) => sum + (c.state === 'completed' ? 100 : c.percent), 0) / counts.total : 0;
   const percent = listing ? collection.progress.percent : Math.round(Math.max(collection.progress.percent, mean) * 10) / 10;
-  const message = listing ? collection.message : describeChildren(counts);
-  const rolled: JobSnapshot = { ...collection, children: counts, message, progress: { ...collection.progress, percent } };
+  const said = listing ? {} : describeChildren(counts);
+  const rolled: JobSnapshot = { ...collection, children: counts, ...said, progress: { ...collection.progress, percent } };
   if (listing) return JSON.stringify(collection.children) === JSON.stringify(counts) ? null : rolled;
   // No child left (each was deleted on its own) counts as every child final, none completed.
   const ended = counts.completed + counts.failed + counts.cancelled === counts.total;
@@ -186,10 +179,10 @@ export function toRolledUp(collection: JobSnapshot, children: readonly ChildStan
     return { ...rolled, state: 'completed', progress: { ...stopped(rolled.progress), percent: 100, stagePercent: 100 }, finishedAt: now.toISOString() };
   }
   if (ended) {
-    const message = counts.total
-      ? `None of the ${videos(counts.total)} could be downloaded; each one says why.`
-      : 'Every video of this collection was deleted.';
-    return toFailed(rolled, { code: 'download_failed', message }, now);
+    const error = counts.total
+      ? failure('download_failed', 'error.download_failed.collection', { total: counts.total })
+      : failure('download_failed', 'error.download_failed.collection_empty');
+    return toFailed(rolled, error, now);
   }
   const same =
     collection.message === rolled.message &&

@@ -55,9 +55,14 @@ export const JOB_ERROR_CODES = [
 ] as const;
 export type JobErrorCode = (typeof JOB_ERROR_CODES)[number];
 
+/** The values a sentence's key is rendered with (src/jobs/job-messages.ts). */
+export type MessageParams = Record<string, string | number>;
+
 export interface JobError {
   code: JobErrorCode;
   message: string;
+  /** The values in the sentence (numbers, or the site's own reason): for rendering it in another language. Absent on older jobs. */
+  params?: MessageParams;
 }
 
 export interface JobProgress {
@@ -124,7 +129,12 @@ export interface JobSnapshot {
   seq: number;
   attempt: number;
   progress: JobProgress;
+  /** In English, for API clients. */
   message: string;
+  /** The sentence's stable key (`job.ready`, `collection.summary`, `error.too_large.bytes`…), to render it in the reader's language; absent or null on older jobs. */
+  messageKey?: string | null;
+  /** The values for `messageKey`'s placeholders. */
+  messageParams?: MessageParams | null;
   title: string | null;
   durationSec: number | null;
   thumbnailUrl: string | null;

@@ -1,5 +1,6 @@
 import { toCompleted, toFailed, toRequeued } from '../jobs/job-lifecycle';
-import type { JobError, JobProgress, JobResult, JobSnapshot } from '../jobs/job.types';
+import { asJobMessage, type JobMessage, type KeyedJobError } from '../jobs/job-messages';
+import type { JobProgress, JobResult, JobSnapshot } from '../jobs/job.types';
 import { JobSupersededError } from './pipeline-error';
 import { STAGE_SPAN } from './pipeline';
 
@@ -41,14 +42,14 @@ export class JobReporter {
   }
 
   /** Enter a stage (or change details such as title) and publish at once. */
-  async enter(state: Stage, message: string, patch: Partial<JobSnapshot> = {}): Promise<void> {
+  async enter(state: Stage, message: string | JobMessage, patch: Partial<JobSnapshot> = {}): Promise<void> {
     const from = STAGE_SPAN[state].from;
     this.job = {
       ...this.job,
       preview: null, // a new stage (or attempt) has no preview of its own until it says so
       ...patch,
       state,
-      message,
+      ...asJobMessage(message),
       progress: { ...this.job.progress, percent: Math.max(this.job.progress.percent, from), stagePercent: 0 },
     };
     await this.flushNowOrThrow();
@@ -61,14 +62,14 @@ export class JobReporter {
   }
 
   /** Progress within the current stage; published at most once per interval. */
-  progress(stagePercent: number, fields: ProgressFields = {}, message?: string): void {
+  progress(stagePercent: number, fields: ProgressFields = {}, message?: string | JobMessage): void {
     const span = STAGE_SPAN[this.job.state as Stage];
     if (!span) return;
     const stage = Math.min(100, Math.max(0, stagePercent));
     const percent = span.from + ((span.to - span.from) * stage) / 100;
     this.job = {
       ...this.job,
-      message: message ?? this.job.message,
+      ...(message === undefined ? {} : asJobMessage(message)),
       progress: {
         ...this.job.progress,
         ...fields,
@@ -84,18 +85,18 @@ export class JobReporter {
     }
   }
 
-  async complete(result: JobResult, message: string): Promise<void> {
+  async complete(result: JobResult, message: string | JobMessage): Promise<void> {
     this.job = toCompleted({ ...this.job, preview: null }, result, message, new Date());
     await this.flushNowOrThrow();
   }
 
   /** Back to the queue (a worker stopped): percent is kept, so the bar does not jump back. */
-  async requeue(message: string): Promise<void> {
+  async requeue(message: string | JobMessage): Promise<void> {
     this.job = toRequeued({ ...this.job, preview: null }, message);
     await this.flushNowOrThrow();
   }
 
-  async fail(error: JobError): Promise<void> {
+  async fail(error: KeyedJobError): Promise<void> {
     this.job = toFailed({ ...this.job, preview: null }, error, new Date());
     await this.flushNowOrThrow();
   }

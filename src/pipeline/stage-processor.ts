@@ -5,9 +5,10 @@ import { Inject, Logger, OnApplicationBootstrap, OnModuleDestroy, Optional, SetM
 import { DelayedError, Job } from 'bullmq';
 import type { AppConfig } from '../config/config';
 import { toFailed } from '../jobs/job-lifecycle';
+import { failure as jobFailure, say } from '../jobs/job-messages';
 import { JobStore } from '../jobs/job.store';
 import { isFinalState } from '../jobs/job.types';
-import { DiskSpace, diskFullMessage } from '../disk/disk-space';
+import { DiskSpace, diskFullError } from '../disk/disk-space';
 import { ABORT_SHUTDOWN, CancelRegistry } from './cancel-registry';
 import { JobReporter } from './job-reporter';
 import { formatDuration } from '../common/format';
@@ -120,7 +121,7 @@ export abstract class StageProcessor<T extends { jobId: string; attempt: number 
       controller.abort(reason);
     };
     const disk = new DiskSpace(this.config);
-    const stopDiskWatch = disk.watch((free) => stopFor(ABORT_DISK_FULL, new PipelineError('disk_full', diskFullMessage(free, disk.floorBytes))));
+    const stopDiskWatch = disk.watch((free) => stopFor(ABORT_DISK_FULL, new PipelineError(diskFullError(free, disk.floorBytes))));
     // Every tool this stage starts is watched for silence (run-tool.ts, ffmpeg.runner.ts).
     const tools = { jobId, stallTimeoutMs: this.config.stallTimeoutMs, onStall: () => stopFor(ABORT_STALLED, this.stalledError()) };
     try {
@@ -140,7 +141,7 @@ export abstract class StageProcessor<T extends { jobId: string; attempt: number 
         ownFailure ??
         (err instanceof PipelineError
           ? err
-          : new PipelineError('internal_error', `Something went wrong on the server: ${(err as Error).message}`));
+          : new PipelineError(jobFailure('internal_error', 'error.internal_error.server', { reason: (err as Error).message })));
       this.logger.warn(`Job ${jobId} failed: ${failure.code}: ${failure.message}`);
       await reporter.close();
       await reporter.fail(failure.toJobError()).catch(() => undefined);
@@ -166,7 +167,7 @@ export abstract class StageProcessor<T extends { jobId: string; attempt: number 
       const snapshot = await this.store.get(job.data.jobId);
       // Usually process() already wrote `failed`; this is for when it could not, or never ran.
       if (!snapshot || isFinalState(snapshot.state) || snapshot.attempt !== job.data.attempt) return;
-      const error = err instanceof PipelineError ? err.toJobError() : { code: 'internal_error' as const, message: unfinishedMessage(err) };
+      const error = err instanceof PipelineError ? err.toJobError() : unfinishedError(err);
       await this.store.write(toFailed(snapshot, error, new Date()), 'attempt');
       await this.removeWorkDir(job.data.jobId, job.data.attempt);
     } catch (failure) {
@@ -176,19 +177,14 @@ export abstract class StageProcessor<T extends { jobId: string; attempt: number 
 
   private stalledError(): PipelineError {
     const idle = formatDuration(this.config.stallTimeoutMs / 1000);
-    return new PipelineError(
-      'stalled',
-      this.queue === QueueName.Download
-        ? `Nothing arrived from the site for ${idle}, so the download was stopped. The site may be overloaded or the link may have stopped working; retry later.`
-        : `The conversion made no progress for ${idle}, so it was stopped.`,
-    );
+    return new PipelineError(jobFailure('stalled', this.queue === QueueName.Download ? 'error.stalled.download' : 'error.stalled.transcode', { idle }));
   }
 
   /** This worker is stopping: the job goes back to its queue for another worker, same attempt. */
   private async handBack(job: Job<T>, reporter: JobReporter, token: string | undefined): Promise<void> {
     await reporter.close();
     try {
-      await reporter.requeue('This worker stopped; waiting for another to carry on');
+      await reporter.requeue(say('job.handed_back'));
     } catch (err) {
       if (err instanceof JobSupersededError) return; // cancelled meanwhile: the caller cleans up
       throw err;
@@ -199,11 +195,11 @@ export abstract class StageProcessor<T extends { jobId: string; attempt: number 
 }
 
 /** Why BullMQ gave a job up without our processor failing it, for people. */
-function unfinishedMessage(err: Error): string {
+function unfinishedError(err: Error) {
   if (/stalled more than allowable limit/.test(err.message)) {
-    return `The worker running this job stopped ${STAGE_WORKER_OPTIONS.maxStalledCount + 1} times in a row (the job may need more memory than a worker has), so it was given up.`;
+    return jobFailure('internal_error', 'error.internal_error.workers_died', { count: STAGE_WORKER_OPTIONS.maxStalledCount + 1 });
   }
-  return `The job could not be finished: ${err.message}`;
+  return jobFailure('internal_error', 'error.internal_error.not_finished', { reason: err.message });
 }
 
 /** MAX_DURATION_SECONDS: refused as soon as the length is known, before the disk fills. */
@@ -213,6 +209,10 @@ export function assertDurationAllowed(durationSec: number | null, maxSeconds: nu
 
 /** `durationSec` null: the length is unknown, only that it runs past the limit. */
 export function tooLongError(maxSeconds: number, durationSec: number | null): PipelineError {
-  const length = durationSec === null ? `runs past ${formatDuration(maxSeconds)}` : `is ${formatDuration(durationSec)} long`;
-  return new PipelineError('too_large', `The video ${length}; this server takes videos up to ${formatDuration(maxSeconds)}.`);
+  const max = formatDuration(maxSeconds);
+  return new PipelineError(
+    durationSec === null
+      ? jobFailure('too_large', 'error.too_large.duration_unknown', { max })
+      : jobFailure('too_large', 'error.too_large.duration', { length: formatDuration(durationSec), max }),
+  );
 }

@@ -6,6 +6,7 @@ import { Job } from 'bullmq';
 import { folderSize } from '../common/folder-size';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { JobStore } from '../jobs/job.store';
+import { failure, type JobMessage, say } from '../jobs/job-messages';
 import type { JobResult } from '../jobs/job.types';
 import { CancelRegistry } from './cancel-registry';
 import { FfmpegFailed, FfmpegRunner } from './ffmpeg/ffmpeg.runner';
@@ -40,13 +41,13 @@ export class TranscodeProcessor extends StageProcessor<TranscodePayload> {
 
   protected async runStage(job: Job<TranscodePayload>, reporter: JobReporter, signal: AbortSignal): Promise<void> {
     const { jobId, attempt, sourcePath, subtitles: downloadedSubs } = job.data;
-    await reporter.enter('transcoding', 'Reading the downloaded file');
+    await reporter.enter('transcoding', say('job.transcode_reading'));
     const streams = await this.inspect(sourcePath);
     const planned = planTranscode(streams, reporter.snapshot.format);
-    if ('error' in planned) throw new PipelineError(planned.error.code, planned.error.message);
+    if ('error' in planned) throw new PipelineError(planned.error);
     const durationSec = streams.durationSec ?? reporter.snapshot.durationSec;
     assertDurationAllowed(durationSec, this.config.maxDurationSeconds); // direct files: known only now
-    await reporter.update({ durationSec, message: describePlan(planned) });
+    await reporter.update({ durationSec, ...describePlan(planned) });
 
     const outDir = path.join(this.workDirOf(jobId, attempt), 'hls');
     await fs.rm(outDir, { recursive: true, force: true });
@@ -104,14 +105,14 @@ export class TranscodeProcessor extends StageProcessor<TranscodePayload> {
       fileUrl: file ? `/api/jobs/${jobId}/file` : null,
       subtitles: subs?.subtitles ?? [],
     };
-    const notes = readyNotes(downloadedSubs?.skipped ?? [], subs?.skipped ?? [], file !== null);
+    const ready = readyNotes(downloadedSubs?.skipped ?? [], subs?.skipped ?? [], file !== null);
     // Published in one rename: a half-written folder is never served.
     if (signal.aborted) throw new JobSupersededError(jobId);
     const finalDir = path.join(this.config.mediaDir, jobId);
     await fs.rm(finalDir, { recursive: true, force: true });
     await fs.rename(outDir, finalDir);
     try {
-      await reporter.complete(result, ['Ready to play', ...notes].join('. '));
+      await reporter.complete(result, ready);
     } catch (err) {
       // Cancelled or deleted in the last moment: its media must not outlive it.
       await fs.rm(finalDir, { recursive: true, force: true });
@@ -144,7 +145,7 @@ export class TranscodeProcessor extends StageProcessor<TranscodePayload> {
 
   /** The source's streams, and the demuxer to force: only self-contained media files get this far. */
   private async inspect(sourcePath: string): Promise<MediaStreams & { demuxer: string }> {
-    const notMedia = new PipelineError('not_video', 'The downloaded file is not a video or audio file that can be read.');
+    const notMedia = new PipelineError(failure('not_video', 'error.not_video'));
     const handle = await fs.open(sourcePath, 'r');
     const head = Buffer.alloc(4096);
     const { bytesRead } = await handle.read(head, 0, head.length, 0).finally(() => handle.close());
@@ -166,26 +167,24 @@ export class TranscodeProcessor extends StageProcessor<TranscodePayload> {
     } catch (err) {
       if (err instanceof FfmpegFailed && !err.aborted) {
         const reason = lastMeaningfulLine(err.stderr) ?? err.message;
-        throw new PipelineError('transcode_failed', `ffmpeg could not convert the video: ${reason}`);
+        throw new PipelineError(failure('transcode_failed', 'error.transcode_failed', { reason }));
       }
       throw err;
     }
   }
 }
 
-/** What the finished job's message adds to "Ready to play": subtitles left out, a missing file. */
-function readyNotes(notFetched: string[], notConverted: string[], hasFile: boolean): string[] {
-  const notes: string[] = [];
-  const skipped = [...notFetched, ...notConverted];
-  if (skipped.length) notes.push(`Subtitles left out: ${skipped.join(', ')}`);
-  if (!hasFile) notes.push('The download file could not be made');
-  return notes;
+/** "Ready to play", and what it adds: subtitles left out, a missing file. */
+function readyNotes(notFetched: string[], notConverted: string[], hasFile: boolean): JobMessage {
+  const subtitles = [...notFetched, ...notConverted].join(', ');
+  if (subtitles) return hasFile ? say('job.ready_no_subtitles', { subtitles }) : say('job.ready_no_subtitles_no_file', { subtitles });
+  return hasFile ? say('job.ready') : say('job.ready_no_file');
 }
 
-function describePlan(plan: TranscodePlan): string {
-  if (plan.kind === 'audio') return 'Converting the audio for streaming';
-  const heights = plan.renditions.map((r) => `${r.height}p${r.copyVideo ? ' (copied)' : ''}`).join(', ');
-  return `Converting for streaming: ${heights}`;
+function describePlan(plan: TranscodePlan): JobMessage {
+  if (plan.kind === 'audio') return say('job.transcode_audio');
+  const heights = (renditions: TranscodePlan['renditions']) => renditions.map((r) => `${r.height}p`).join(', ');
+  return say('job.transcode_video', { renditions: heights(plan.renditions), copied: heights(plan.renditions.filter((r) => r.copyVideo)) });
 }
 
 function lastMeaningfulLine(stderr: string): string | null {

@@ -1,4 +1,5 @@
-import type { JobError, JobFormat } from '../../jobs/job.types';
+import { failure, type KeyedJobError } from '../../jobs/job-messages';
+import type { JobFormat } from '../../jobs/job.types';
 import type { MediaStreams } from './media-streams';
 
 /** One HLS variant: either the source video stream copied as it is, or an H.264 encode. */
@@ -36,15 +37,15 @@ const BITRATE_ANCHORS: ReadonlyArray<[height: number, kbps: number]> = [
 const MAXRATE_FACTOR = 1.5;
 
 /** Decides copy or encode per rendition, like immich's getTranscodeTarget over probed streams. */
-export function planTranscode(streams: MediaStreams, format: JobFormat): TranscodePlan | { error: JobError } {
+export function planTranscode(streams: MediaStreams, format: JobFormat): TranscodePlan | { error: KeyedJobError } {
   const { video, audio } = streams;
   if (!video && !audio) {
-    return notVideo('The downloaded file has no video or audio stream that can be played.');
+    return notVideo('error.not_video.no_streams');
   }
   const audioPlan = !audio ? 'none' : audio.codec === 'aac' ? 'copy' : 'aac';
 
   if (format === 'audio' || !video) {
-    if (!audio) return notVideo('The downloaded file has no audio stream to keep for the audio-only format.');
+    if (!audio) return notVideo('error.not_video.no_audio');
     return { kind: 'audio', renditions: [], audio: audioPlan };
   }
 
@@ -96,6 +97,6 @@ function dedupeByHeight(renditions: RenditionPlan[]): RenditionPlan[] {
   return renditions.filter((r) => (seen.has(r.height) ? false : (seen.add(r.height), true)));
 }
 
-function notVideo(message: string): { error: JobError } {
-  return { error: { code: 'not_video', message } };
+function notVideo(key: 'error.not_video.no_streams' | 'error.not_video.no_audio'): { error: KeyedJobError } {
+  return { error: failure('not_video', key) };
 }

@@ -33,7 +33,7 @@ describe('ytdlpErrorFromOutput on real stderr', () => {
     ['usage-error', 'internal_error', 'yt-dlp rejected its arguments: no such option: --no-such-option.'],
   ])('%s → %s', (name, code, message) => {
     expect(captures[name].exitCode).toBe(name === 'usage-error' ? 2 : 1);
-    expect(errorOf(name)).toEqual({ code, message });
+    expect(errorOf(name)).toMatchObject({ code, message });
   });
 
   it('ignores the WARNING line that precedes the real error', () => {
@@ -42,8 +42,8 @@ describe('ytdlpErrorFromOutput on real stderr', () => {
   });
 
   it('falls back to a plain sentence when there is no ERROR line', () => {
-    expect(ytdlpErrorFromOutput('', null)).toEqual({ code: 'download_failed', message: 'yt-dlp was stopped before it finished.' });
-    expect(ytdlpErrorFromOutput('', 1)).toEqual({ code: 'download_failed', message: 'yt-dlp failed (exit code 1) without saying why.' });
+    expect(ytdlpErrorFromOutput('', null)).toMatchObject({ code: 'download_failed', message: 'yt-dlp was stopped before it finished.' });
+    expect(ytdlpErrorFromOutput('', 1)).toMatchObject({ code: 'download_failed', message: 'yt-dlp failed (exit code 1) without saying why.' });
   });
 });
 
@@ -76,7 +76,7 @@ describe('max-filesize', () => {
     expect(fixture('download-max-filesize.stderr.txt')).toBe('');
     expect(fixture('download-max-filesize.stdout.txt')).not.toContain('[vidpipe-filepath]');
     expect(isMaxFilesizeAbort(fixture('download-max-filesize.stdout.txt'))).toBe(false);
-    expect(ytdlpErrorWithoutFile(100000)).toEqual({ code: 'too_large', message: 'The video is larger than the download size limit (100 KB).' });
+    expect(ytdlpErrorWithoutFile(100000)).toMatchObject({ code: 'too_large', message: 'The video is larger than the download size limit (100 KB).' });
     expect(ytdlpErrorWithoutFile(null).code).toBe('download_failed');
   });
 
@@ -90,7 +90,7 @@ describe('max-filesize', () => {
 
   it('reads the empty file that HLS leaves under --max-filesize as too large, when a limit was set', () => {
     const stderr = fixture('download-max-filesize-hls.stderr.txt');
-    expect(ytdlpErrorFromOutput(stderr, 1, 100_000)).toEqual({ code: 'too_large', message: 'The video is larger than the download size limit (100 KB).' });
+    expect(ytdlpErrorFromOutput(stderr, 1, 100_000)).toMatchObject({ code: 'too_large', message: 'The video is larger than the download size limit (100 KB).' });
     expect(ytdlpErrorFromOutput(stderr, 1).code).toBe('download_failed');
   });
 
@@ -146,12 +146,12 @@ describe('what sites say (yt-dlp message texts, fixtures/ytdlp-site-errors.txt)'
   it('maps a real HTTP 429 from a loopback origin to rate_limited, for the page and for the video file', () => {
     const errors: Record<string, { exitCode: number | null }> = JSON.parse(fixture('errors-captures.json'));
     expect(errors['probe-429'].exitCode).toBe(1);
-    expect(ytdlpErrorFromOutput(fixture('probe-429.stderr.txt'), 1)).toEqual({
+    expect(ytdlpErrorFromOutput(fixture('probe-429.stderr.txt'), 1)).toMatchObject({
       code: 'rate_limited',
       message: 'The server answered 429 Too Many Requests for this link: it is limiting requests from this server. Try again later.',
     });
     expect(errors['download-media-429'].exitCode).toBe(1);
-    expect(ytdlpErrorFromOutput(fixture('download-media-429.stderr.txt'), 1)).toEqual({
+    expect(ytdlpErrorFromOutput(fixture('download-media-429.stderr.txt'), 1)).toMatchObject({
       code: 'rate_limited',
       message: 'The server answered 429 Too Many Requests for the video file: it is limiting requests from this server. Try again later.',
     });

@@ -1,6 +1,6 @@
 // Pure mapping of yt-dlp's real failure output (see fixtures/*.stderr.txt) to a stable code and a sentence.
 import { formatBytes } from '../../common/format';
-import type { JobError } from '../../jobs/job.types';
+import { failure, type KeyedJobError, type SentenceKey } from '../../jobs/job-messages';
 
 const MAX_SENTENCE_LENGTH = 200;
 
@@ -35,14 +35,13 @@ const sentence = (text: string): string => {
   return /[.!?…]$/.test(capitalised) ? capitalised : `${capitalised}.`;
 };
 
-const UNREACHABLE_PATTERNS: ReadonlyArray<[RegExp, string]> = [
-  [/Connection refused/i, 'The server refused the connection.'],
-  [/name resolution|Name or service not known|No address associated|nodename nor servname|getaddrinfo/i,
-    "The server's name could not be found."],
-  [/timed out|timeout/i, 'The server did not answer in time.'],
-  [/Connection reset|Remote end closed|RemoteDisconnected|IncompleteRead|Broken pipe/i, 'The server closed the connection.'],
-  [/Network is unreachable|No route to host/i, 'The server cannot be reached from here.'],
-  [/CERTIFICATE_VERIFY_FAILED|certificate verify failed|\[SSL/, "The server's secure connection could not be verified."],
+const UNREACHABLE_PATTERNS: ReadonlyArray<[RegExp, SentenceKey & `error.source_unreachable.${string}`]> = [
+  [/Connection refused/i, 'error.source_unreachable.refused'],
+  [/name resolution|Name or service not known|No address associated|nodename nor servname|getaddrinfo/i, 'error.source_unreachable.dns'],
+  [/timed out|timeout/i, 'error.source_unreachable.timeout'],
+  [/Connection reset|Remote end closed|RemoteDisconnected|IncompleteRead|Broken pipe/i, 'error.source_unreachable.closed'],
+  [/Network is unreachable|No route to host/i, 'error.source_unreachable.no_route'],
+  [/CERTIFICATE_VERIFY_FAILED|certificate verify failed|\[SSL/, 'error.source_unreachable.certificate'],
 ];
 
 // What sites say, matched on yt-dlp's own message texts (fixtures/ytdlp-site-errors.txt says where each comes from).
@@ -51,8 +50,6 @@ const RATE_LIMITED = /HTTP Error 429|too many requests|rate[- ]limit|content isn
 const UNAVAILABLE = /video unavailable|video is unavailable|not available (?:from|in) your (?:location|country)|geo[- ]?restrict|not made this video available|has been removed|has been deleted|no longer available|not yet available|live event will begin|\bpremieres? in\b|will begin (?:in|shortly)/i;
 // Checked last: "not yet available. Please try again later." is a time, not a limit.
 const TRY_AGAIN_LATER = /try again later/i;
-
-const COOKIES_HINT = 'If you can watch it in your browser, upload your cookies on the Account page or with PUT /api/me/cookies, then retry.';
 
 /** The site's own reason, without yt-dlp's command-line advice (flags a vidpipe user cannot pass). */
 export function siteReason(text: string): string {
@@ -65,33 +62,33 @@ export function siteReason(text: string): string {
 }
 
 /** A site's refusal (login, unavailable, rate limit) as our code and a sentence quoting the site, or null. */
-export function siteErrorFromText(text: string): JobError | null {
+export function siteErrorFromText(text: string): KeyedJobError | null {
   const http429 = /HTTP Error 429:?\s*([^(;]*)/i.exec(text);
   if (http429) {
-    const what = /video data|fragment/i.test(text) ? 'the video file' : 'this link';
+    const what = /video data|fragment/i.test(text) ? 'file' : 'link';
     const answer = `429${http429[1].trim() ? ` ${http429[1].trim()}` : ''}`;
-    return { code: 'rate_limited', message: `The server answered ${answer} for ${what}: it is limiting requests from this server. Try again later.` };
+    return failure('rate_limited', what === 'file' ? 'error.rate_limited.http_file' : 'error.rate_limited.http_link', { answer });
   }
   const reason = siteReason(text);
   if (LOGIN_REQUIRED.test(text)) {
-    return { code: 'login_required', message: `The site wants a signed-in account for this video ("${reason}"). ${COOKIES_HINT}` };
+    return failure('login_required', 'error.login_required', { reason });
   }
   if (RATE_LIMITED.test(text)) {
-    return { code: 'rate_limited', message: `The site is limiting requests from this server ("${reason}"). Try again later.` };
+    return failure('rate_limited', 'error.rate_limited', { reason });
   }
   if (UNAVAILABLE.test(text)) {
-    return { code: 'unavailable', message: `The site says this video is not available ("${reason}").` };
+    return failure('unavailable', 'error.unavailable', { reason });
   }
   if (TRY_AGAIN_LATER.test(text)) {
-    return { code: 'rate_limited', message: `The site is limiting requests from this server ("${reason}"). Try again later.` };
+    return failure('rate_limited', 'error.rate_limited', { reason });
   }
   return null;
 }
 
 /** `maxBytes`: the --max-filesize the run was given, if any. */
-export function ytdlpErrorFromOutput(stderr: string, exitCode: number | null, maxBytes?: number | null): JobError {
+export function ytdlpErrorFromOutput(stderr: string, exitCode: number | null, maxBytes?: number | null): KeyedJobError {
   if (isMaxFilesizeAbort(stderr)) {
-    return { code: 'too_large', message: 'The video is larger than the download size limit.' };
+    return failure('too_large', 'error.too_large');
   }
   // Under --max-filesize yt-dlp skips every HLS fragment over the limit, then finds the file empty.
   if (maxBytes && /ERROR: The downloaded file is empty/.test(stderr)) return ytdlpErrorWithoutFile(maxBytes);
@@ -99,52 +96,46 @@ export function ytdlpErrorFromOutput(stderr: string, exitCode: number | null, ma
   if (line === null) {
     // Exit 2 with "yt-dlp: error: …" is an option our own builder got wrong, not the user's link.
     const usage = /yt-dlp: error: (.+)/.exec(stderr);
-    if (usage) return { code: 'internal_error', message: sentence(`yt-dlp rejected its arguments: ${usage[1].trim()}`) };
-    if (exitCode === null) return { code: 'download_failed', message: 'yt-dlp was stopped before it finished.' };
-    return { code: 'download_failed', message: `yt-dlp failed (exit code ${exitCode}) without saying why.` };
+    if (usage) return failure('internal_error', 'error.internal_error', { reason: sentence(`yt-dlp rejected its arguments: ${usage[1].trim()}`) });
+    if (exitCode === null) return failure('download_failed', 'error.download_failed.stopped');
+    return failure('download_failed', 'error.download_failed.exit', { exitCode });
   }
 
   const text = ytdlpErrorText(line);
   const site = siteErrorFromText(text);
   if (site) return site;
   if (/^Unsupported URL\b/i.test(text)) {
-    return { code: 'unsupported_url', message: 'No video was found at this link.' };
+    return failure('unsupported_url', 'error.unsupported_url');
   }
   if (/is not a valid URL/i.test(text)) {
-    return { code: 'invalid_url', message: 'This is not a valid link.' };
+    return failure('invalid_url', 'error.invalid_url');
   }
   const http = /HTTP Error (\d{3}):?\s*([^(;]*)/i.exec(text);
   if (http) {
     const status = Number(http[1]);
     const reason = http[2].trim();
     // The webpage failing is "this link"; the media file failing after a good probe is "the video file".
-    const what = /video data|fragment/i.test(text) ? 'the video file' : 'this link';
-    const answer = `The server answered ${status}${reason ? ` ${reason}` : ''} for ${what}.`;
-    return { code: status === 404 || status === 410 ? 'source_not_found' : 'source_unreachable', message: answer };
+    const key = /video data|fragment/i.test(text) ? 'error.http_answer.file' : 'error.http_answer.link';
+    return failure(status === 404 || status === 410 ? 'source_not_found' : 'source_unreachable', key, { answer: `${status}${reason ? ` ${reason}` : ''}` });
   }
-  for (const [pattern, message] of UNREACHABLE_PATTERNS) {
-    if (pattern.test(text)) return { code: 'source_unreachable', message };
+  for (const [pattern, key] of UNREACHABLE_PATTERNS) {
+    if (pattern.test(text)) return failure('source_unreachable', key);
   }
   if (/ffmpeg (?:is )?not (?:found|installed)/i.test(text)) {
-    return { code: 'internal_error', message: sentence(text) };
+    return failure('internal_error', 'error.internal_error', { reason: sentence(text) });
   }
-  return { code: 'download_failed', message: text === '' ? 'yt-dlp failed without saying why.' : sentence(text) };
+  return text === '' ? failure('download_failed', 'error.download_failed.silent') : failure('download_failed', 'error.download_failed', { reason: sentence(text) });
 }
 
-const STALE_COOKIES_HINT =
-  'Your uploaded cookies did not get you in: they may have expired or belong to another account. Export fresh ones while logged in, upload them, then retry.';
-
 /** A login wall met although the owner's cookies were used: uploading cookies is no longer the advice. */
-export function withCookiesUsed(error: JobError, cookiesUsed: boolean): JobError {
-  if (!cookiesUsed || error.code !== 'login_required') return error;
-  return { ...error, message: error.message.replace(COOKIES_HINT, STALE_COOKIES_HINT) };
+export function withCookiesUsed(error: KeyedJobError, cookiesUsed: boolean): KeyedJobError {
+  if (!cookiesUsed || error.key !== 'error.login_required') return error;
+  return failure('login_required', 'error.login_required.cookies_used', { reason: String(error.params?.reason ?? '') });
 }
 
 /** For a run that exited 0 yet printed no filepath: with --quiet that is exactly how a max-filesize abort looks. */
-export function ytdlpErrorWithoutFile(maxBytes: number | null | undefined): JobError {
-  if (maxBytes != null && maxBytes > 0) {
-    return { code: 'too_large', message: `The video is larger than the download size limit (${formatBytes(maxBytes)}).` };
-  }
-  return { code: 'download_failed', message: 'yt-dlp finished without producing a file.' };
+export function ytdlpErrorWithoutFile(maxBytes: number | null | undefined): KeyedJobError {
+  if (maxBytes != null && maxBytes > 0) return failure('too_large', 'error.too_large.bytes', { max: formatBytes(maxBytes) });
+  return failure('download_failed', 'error.download_failed.no_output');
 }
 

@@ -166,19 +166,19 @@ describe('DownloadProgressTracker', () => {
     for (const v of views) {
       expect(v.downloadedBytes).toBeLessThanOrEqual(size);
       expect(v).toMatchObject({ fileNumber: 1, fileCount: 1, totalBytes: size });
-      expect(downloadMessage('Downloading', v)).not.toMatch(/files/);
+      expect(downloadMessage(null, v).message).not.toMatch(/files/);
     }
     const heldAt = 400000 / size;
     const firstRestart = views.findIndex((v, i) => i > 0 && v.downloadedBytes < views[i - 1].downloadedBytes);
     expect(views[firstRestart]).toMatchObject({ downloadedBytes: 65536, fraction: heldAt, restart: { tryNumber: 2, fragmentIndex: null } });
-    expect(downloadMessage('Downloading', views[firstRestart])).toBe('Connection lost, starting again (try 2)');
+    expect(downloadMessage(null, views[firstRestart]).message).toBe('Connection lost, starting again (try 2)');
     const tries = views.filter((v) => v.restart).map((v) => v.restart?.tryNumber);
     expect([...new Set(tries)]).toEqual([2, 3, 4]);
     // The bar moves again only once the fourth try passes 400000 real bytes, and the message is back to normal.
     const moving = views.findIndex((v) => v.fraction > heldAt);
     expect(views[moving].downloadedBytes).toBeGreaterThan(400000);
     expect(views[moving].restart).toBeNull();
-    expect(downloadMessage('Downloading', views[moving])).toBe('Downloading');
+    expect(downloadMessage(null, views[moving]).message).toBe('Downloading');
     expect(views[views.length - 1]).toMatchObject({ fraction: 1, downloadedBytes: size, etaSeconds: 0, restart: null });
   });
 
@@ -200,7 +200,7 @@ describe('DownloadProgressTracker', () => {
     expect(restarted.length).toBeGreaterThan(0);
     // yt-dlp counts fragments from 0: the third of five was cut twice.
     expect(restarted[0].restart).toEqual({ tryNumber: 2, fragmentIndex: 2, fragmentCount: 5 });
-    expect(downloadMessage('Downloading', restarted[0])).toBe('Connection lost, fetching part 3 of 5 again (try 2)');
+    expect(downloadMessage(null, restarted[0]).message).toBe('Connection lost, fetching part 3 of 5 again (try 2)');
     expect(restarted.some((v) => v.restart?.tryNumber === 3)).toBe(true);
     expect(views[views.length - 1]).toMatchObject({ fraction: 1, downloadedBytes: finalBytes, restart: null });
   });
@@ -209,7 +209,7 @@ describe('DownloadProgressTracker', () => {
     const views = track('download-dash-two-files');
     expect(views.every((v) => v.restart === null)).toBe(true);
     const second = views.find((v) => v.fileNumber === 2) as DownloadProgressView;
-    expect(downloadMessage('Downloading 720p', second)).toBe('Downloading 720p (2 of 2 files)');
+    expect(downloadMessage(720, second).message).toBe('Downloading 720p (2 of 2 files)');
   });
 
   it('keeps the last view on an error status', () => {

@@ -1,4 +1,5 @@
 // Pure parsing of yt-dlp's `[vidpipe-progress] {json}` lines and one monotone view over several files.
+import { type JobMessage, say } from '../../jobs/job-messages';
 import { PROGRESS_LINE_PREFIX } from './ytdlp-args';
 
 export interface DownloadProgress {
@@ -193,20 +194,21 @@ export class DownloadProgressTracker {
 }
 
 /**
- * What the job's message says while downloading: `label` ("Downloading 720p"), which file of how
+ * What the job's message says while downloading: the height asked for ("Downloading 720p"), which file of how
  * many, or, while the bar is held after a lost connection, that it is starting again.
  */
-export function downloadMessage(label: string, view: DownloadProgressView): string {
+export function downloadMessage(height: number | null, view: DownloadProgressView): JobMessage {
   const r = view.restart;
   if (r) {
-    const part =
-      r.fragmentIndex === null
-        ? 'starting again'
-        : `fetching part ${r.fragmentIndex + 1}${r.fragmentCount ? ` of ${r.fragmentCount}` : ''} again`;
-    return `Connection lost, ${part} (try ${r.tryNumber})`;
+    if (r.fragmentIndex === null) return say('job.restart', { try: r.tryNumber });
+    const part = r.fragmentIndex + 1;
+    return r.fragmentCount ? say('job.restart_part_of', { part, parts: r.fragmentCount, try: r.tryNumber }) : say('job.restart_part', { part, try: r.tryNumber });
   }
-  const files = view.fileCount && view.fileCount > 1 ? ` (${view.fileNumber} of ${view.fileCount} files)` : '';
-  return `${label}${files}`;
+  if (view.fileCount && view.fileCount > 1) {
+    const files = { fileNumber: view.fileNumber, fileCount: view.fileCount };
+    return height ? say('job.downloading_height_files', { height, ...files }) : say('job.downloading_files', files);
+  }
+  return height ? say('job.downloading_height', { height }) : say('job.downloading');
 }
 
 function fileFrom(p: DownloadProgress, restarts: number, restartedFragment: number | null): CurrentFile {

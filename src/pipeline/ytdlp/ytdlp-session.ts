@@ -3,7 +3,8 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { folderSize } from '../../common/folder-size';
-import type { JobError, JobFormat } from '../../jobs/job.types';
+import { failure, type JobMessage, type KeyedJobError } from '../../jobs/job-messages';
+import type { JobFormat } from '../../jobs/job.types';
 import { EgressProxy, ytdlpProxyEnv } from '../egress/egress-proxy';
 import { PipelineError } from '../pipeline-error';
 import { runTool, ToolOptions, ToolRun } from '../process/run-tool';
@@ -39,7 +40,7 @@ export interface DownloadRequest {
   maxBytes: number | null;
   signal: AbortSignal;
   /** Every progress line, as one monotone view and the sentence to show with it. */
-  onProgress(view: DownloadProgressView, message: string): void;
+  onProgress(view: DownloadProgressView, message: JobMessage): void;
   /** yt-dlp's `--sub-langs` (SUBTITLE_LANGS); null or absent: no subtitles. */
   subtitleLangs?: string | null;
   /**
@@ -76,7 +77,7 @@ export class YtdlpSession {
     try {
       return probeInfoFromJson(json);
     } catch {
-      throw new PipelineError('unsupported_url', 'The link did not describe a video that can be downloaded.');
+      throw new PipelineError(failure('unsupported_url', 'error.unsupported_url.not_a_video'));
     }
   }
 
@@ -98,7 +99,7 @@ export class YtdlpSession {
     try {
       return JSON.parse(run.stdout) as unknown;
     } catch {
-      throw new PipelineError('unsupported_url', 'The link did not describe a video that can be downloaded.');
+      throw new PipelineError(failure('unsupported_url', 'error.unsupported_url.not_a_video'));
     }
   }
 
@@ -141,7 +142,7 @@ export class YtdlpSession {
       : null;
     let finalPath: string | null = null;
     let subtitles: SubtitleFile[] = [];
-    let label = 'Downloading';
+    let height: number | null = null;
     let run: ToolRun;
     try {
       const args = ytdlpDownloadArgs({ url: req.url, format: req.format, outputDir, maxBytes, subtitleLangs });
@@ -152,7 +153,7 @@ export class YtdlpSession {
           if (progress) {
             const view = tracker.update(progress);
             if (maxBytes && view.downloadedBytes > maxBytes) toolStop.stop('too_large');
-            req.onProgress(view, downloadMessage(label, view));
+            req.onProgress(view, downloadMessage(height, view));
             return;
           }
           const info = req.onInfo ? infoFromLine(line) : null;
@@ -168,7 +169,7 @@ export class YtdlpSession {
           const requested = requestedFormatFromLine(line);
           if (requested) {
             tracker.expectFiles(requested.fileCount);
-            if (requested.height) label = `Downloading ${requested.height}p`;
+            if (requested.height) height = requested.height;
             return;
           }
           subtitles = subtitleFilesFromLine(line) ?? subtitles;
@@ -191,7 +192,7 @@ export class YtdlpSession {
     // The file must be the one it wrote inside our folder.
     const resolved = path.resolve(finalPath);
     const stat = path.dirname(resolved) === path.resolve(outputDir) ? await fs.stat(resolved).catch(() => null) : null;
-    if (!stat) throw new PipelineError('download_failed', 'The download finished but produced no file.');
+    if (!stat) throw new PipelineError(failure('download_failed', 'error.download_failed.no_file'));
     // A download too quick for the folder watch (ffmpeg fetching HLS reports no progress).
     if (maxBytes && stat.size > maxBytes) throw pipelineError(ytdlpErrorWithoutFile(maxBytes));
     // Only subtitle files inside our folder, like the source.
@@ -205,7 +206,7 @@ export class YtdlpSession {
     return runTool(binaryPath, ytdlpRunArgs(builderArgs, this.run), egress ? { ...opts, env: ytdlpProxyEnv(egress.url) } : opts);
   }
 
-  private failure(error: JobError): PipelineError {
+  private failure(error: KeyedJobError): PipelineError {
     return pipelineError(withCookiesUsed(error, this.run.cookiesFile !== null));
   }
 
@@ -214,10 +215,10 @@ export class YtdlpSession {
     const refused = this.run.egress?.blocked[0];
     if (!refused) return;
     if (refused.kind === 'private') {
-      throw new PipelineError('private_address', `The link leads to ${refused.host}, a private address this server does not download from.`);
+      throw new PipelineError(failure('private_address', 'error.private_address', { host: refused.host }));
     }
-    throw new PipelineError('unsupported_url', `The link leads to ${refused.host}, where this server does not download from (${refused.reason}).`);
+    throw new PipelineError(failure('unsupported_url', 'error.unsupported_url.refused_host', { host: refused.host, reason: refused.reason }));
   }
 }
 
-const pipelineError = (e: JobError) => new PipelineError(e.code, e.message);
+const pipelineError = (e: KeyedJobError) => new PipelineError(e);

@@ -8,6 +8,7 @@ import { useJobsStore } from '../jobs-store';
 import { addChildPage, childrenInView, emptyChildList } from '../lib/collections';
 import { displayTitle } from '../lib/describe';
 import { pathOf } from '../lib/routes';
+import { jobMessageText } from '../lib/server-text';
 import { Link } from '../router';
 import { ProgressBar } from './ProgressBar';
 
@@ -69,8 +70,8 @@ export function ChildrenList({ parent }: { parent: JobSnapshot }) {
 }
 
 function ChildCard({ job }: { job: JobSnapshot }) {
-  const { t } = useI18n();
-  const message = job.error?.message ?? job.message;
+  const { t, lang } = useI18n();
+  const message = jobMessageText(job, lang);
   return (
     <li className={`child state-${job.state}`} data-testid="child" data-state={job.state} data-id={job.id} data-seq={job.seq}>
       <h4 className="title"><Link to={pathOf.job(job.id)}>{displayTitle(job)}</Link></h4>

@@ -2,7 +2,8 @@
 // the file exists (a plain link: the session cookie is enough), Delete after a confirmation dialog.
 import { useState } from 'react';
 import { isFinalState, type JobSnapshot } from '@server/jobs/job.types';
-import { api, ApiFailure } from '../api';
+import { api } from '../api';
+import { apiErrorText } from '../lib/server-text';
 import { useI18n } from '../i18n';
 import { useJobsStore } from '../jobs-store';
 import { offersRetry } from '../lib/collections';
@@ -15,7 +16,7 @@ export function JobActions({ job, onError, onDeleted, describedBy }: {
   onDeleted?(): void;
   describedBy?: string;
 }) {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const { merge, forget } = useJobsStore();
   const [busy, setBusy] = useState(false);
   const [confirming, setConfirming] = useState(false);
@@ -25,7 +26,7 @@ export function JobActions({ job, onError, onDeleted, describedBy }: {
     try {
       await action();
     } catch (err) {
-      onError(err instanceof ApiFailure && err.status ? err.message : t('error.unreachable'));
+      onError(apiErrorText(err, lang, t('error.unreachable')));
     } finally {
       setBusy(false);
     }

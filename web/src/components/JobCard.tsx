@@ -5,6 +5,7 @@ import type { JobSnapshot } from '@server/jobs/job.types';
 import { useI18n } from '../i18n';
 import { displayTitle, downloadFacts, mediaFacts, pictureOf } from '../lib/describe';
 import { pathOf } from '../lib/routes';
+import { jobMessageText } from '../lib/server-text';
 import { Link } from '../router';
 import { ChildCounts, ChildrenList } from './CollectionChildren';
 import { JobActions } from './JobActions';
@@ -18,7 +19,7 @@ export function JobCard({ job, onError }: { job: JobSnapshot; onError(message: s
   const picture = pictureOf(job);
   const isCollection = job.kind === 'collection';
   const facts = isCollection ? [] : [...downloadFacts(job, lang), ...mediaFacts(job, lang)];
-  const message = job.error?.message ?? job.message;
+  const message = jobMessageText(job, lang);
   return (
     <li className={`card state-${job.state}${isCollection ? ' collection' : ''}`} data-testid="job" data-state={job.state} data-id={job.id} data-kind={job.kind}>
       <Link to={pathOf.job(job.id)} className="thumb" tabIndex={-1} aria-hidden="true">

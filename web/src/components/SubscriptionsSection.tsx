@@ -2,7 +2,8 @@
 // shortest interval), the list with its last check, "Check now" (polled until the check ends), Remove.
 import { type FormEvent, useCallback, useEffect, useId, useRef, useState } from 'react';
 import { JOB_FORMATS, type JobFormat } from '@server/jobs/job.types';
-import { api, ApiFailure, type Subscription } from '../api';
+import { api, type Subscription } from '../api';
+import { apiErrorText } from '../lib/server-text';
 import { useI18n } from '../i18n';
 import { formatMoment } from '../lib/format';
 
@@ -24,7 +25,7 @@ export function SubscriptionsSection() {
     return () => void (mounted.current = false);
   }, [load]);
 
-  const fail = (err: unknown) => setOutcome({ ok: false, text: err instanceof ApiFailure && err.status ? err.message : t('error.unreachable') });
+  const fail = (err: unknown) => setOutcome({ ok: false, text: apiErrorText(err, lang, t('error.unreachable')) });
   const add = async (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
     const formEl = e.currentTarget;

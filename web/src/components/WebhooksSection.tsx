@@ -2,7 +2,8 @@
 // once with a copy button), the list with Remove, and each webhook's last deliveries.
 import { type FormEvent, useCallback, useEffect, useId, useRef, useState } from 'react';
 import { WEBHOOK_EVENTS } from '@server/webhooks/webhook.types';
-import { api, ApiFailure, type PublicWebhook, type WebhookDelivery, type WebhookEvent } from '../api';
+import { api, type PublicWebhook, type WebhookDelivery, type WebhookEvent } from '../api';
+import { apiErrorText } from '../lib/server-text';
 import { useI18n } from '../i18n';
 import { formatMoment } from '../lib/format';
 import { pathOf } from '../lib/routes';
@@ -11,7 +12,7 @@ import { Link } from '../router';
 type Outcome = { ok: boolean; text: string } | null;
 
 export function WebhooksSection() {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const ids = { url: useId(), secret: useId() };
   const [items, setItems] = useState<PublicWebhook[] | null>(null);
   const [outcome, setOutcome] = useState<Outcome>(null);
@@ -20,7 +21,7 @@ export function WebhooksSection() {
   const load = useCallback(() => api.webhooks().then(setItems, () => undefined), []);
   useEffect(() => void load(), [load]);
 
-  const fail = (err: unknown) => setOutcome({ ok: false, text: err instanceof ApiFailure && err.status ? err.message : t('error.unreachable') });
+  const fail = (err: unknown) => setOutcome({ ok: false, text: apiErrorText(err, lang, t('error.unreachable')) });
   const add = async (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
     const formEl = e.currentTarget;

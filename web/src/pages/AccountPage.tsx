@@ -2,6 +2,7 @@
 // subscriptions and webhooks (their own components).
 import { type FormEvent, useEffect, useId, useState } from 'react';
 import { api, ApiFailure, type CookiesStatus, type Me } from '../api';
+import { apiErrorText } from '../lib/server-text';
 import { useI18n } from '../i18n';
 import { formatMoment } from '../lib/format';
 import { SubscriptionsSection } from '../components/SubscriptionsSection';
@@ -28,12 +29,8 @@ export function AccountPage({ me }: { me: Me }) {
   );
 }
 
-function sentence(err: unknown, fallback: string): string {
-  return err instanceof ApiFailure && err.status ? err.message : fallback;
-}
-
 function PasswordSection() {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const ids = { current: useId(), next: useId() };
   const [outcome, setOutcome] = useState<Outcome>(null);
   const submit = async (e: FormEvent<HTMLFormElement>) => {
@@ -45,7 +42,7 @@ function PasswordSection() {
       formEl.reset();
       setOutcome({ ok: true, text: t('account.changed') });
     } catch (err) {
-      setOutcome({ ok: false, text: sentence(err, t('error.unreachable')) });
+      setOutcome({ ok: false, text: apiErrorText(err, lang, t('error.unreachable')) });
     }
   };
   return (
@@ -87,7 +84,7 @@ function CookiesSection() {
       setOutcome({ ok: true, text: t('cookies.saved') });
       await load();
     } catch (err) {
-      setOutcome({ ok: false, text: sentence(err, t('error.unreachable')) });
+      setOutcome({ ok: false, text: apiErrorText(err, lang, t('error.unreachable')) });
     }
   };
   const remove = async () => {
@@ -96,7 +93,7 @@ function CookiesSection() {
       setOutcome({ ok: true, text: t('cookies.removed') });
       await load();
     } catch (err) {
-      setOutcome({ ok: false, text: sentence(err, t('error.unreachable')) });
+      setOutcome({ ok: false, text: apiErrorText(err, lang, t('error.unreachable')) });
     }
   };
 

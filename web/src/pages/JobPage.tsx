@@ -12,6 +12,7 @@ import { useJobsStore } from '../jobs-store';
 import { displayTitle, downloadFacts, pictureOf } from '../lib/describe';
 import { formatBytes, formatDuration, formatMoment } from '../lib/format';
 import { pathOf } from '../lib/routes';
+import { jobMessageText } from '../lib/server-text';
 import { timeline } from '../lib/timeline';
 import { Link, navigate } from '../router';
 
@@ -56,6 +57,7 @@ function JobView({ job, error, setError }: { job: JobSnapshot; error: string | n
   const duration = job.result?.durationSec ?? job.durationSec;
   const poster = pictureOf(job);
   const rows = timeline(job, store.seen(job.id));
+  const message = jobMessageText(job, lang);
   return (
     <article className={`job-page state-${job.state}`} data-testid="job-page" data-state={job.state}>
       <p><Link to={pathOf.list()}>← {t('job.back')}</Link></p>
@@ -87,8 +89,8 @@ function JobView({ job, error, setError }: { job: JobSnapshot; error: string | n
           {job.attempt > 1 && <span className="fact">{t('job.attempt', { n: job.attempt })}</span>}
         </p>
         <ProgressBar job={job} />
-        {(job.error?.message ?? job.message) && (
-          <p className={job.error ? 'message error-text' : 'message'}>{job.error?.message ?? job.message}</p>
+        {message && (
+          <p className={job.error ? 'message error-text' : 'message'}>{message}</p>
         )}
         <JobActions job={job} onError={setError} onDeleted={() => navigate(pathOf.list(), { replace: true })} />
         {error && <p className="error-text" role="alert">{error}</p>}

@@ -1,7 +1,8 @@
 // `/`: paste a link and pick a quality; the user's jobs, live, filtered by state, paged on scroll.
 import { type FormEvent, useEffect, useId, useRef, useState } from 'react';
 import { JOB_FORMATS, JOB_STATES, type JobFormat, type JobState } from '@server/jobs/job.types';
-import { api, ApiFailure } from '../api';
+import { api } from '../api';
+import { apiErrorText } from '../lib/server-text';
 import { JobCard } from '../components/JobCard';
 import { useI18n } from '../i18n';
 import { useJobsStore } from '../jobs-store';
@@ -10,7 +11,7 @@ import { prefillFrom } from '../lib/routes';
 import { navigate } from '../router';
 
 export function ListPage({ search }: { search: string }) {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const store = useJobsStore();
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -42,7 +43,7 @@ export function ListPage({ search }: { search: string }) {
       setUrl('');
       if (search) navigate('/', { replace: true }); // the pre-filled link is used: do not offer it again on reload
     } catch (err) {
-      setError(err instanceof ApiFailure && err.status ? err.message : t('error.unreachable'));
+      setError(apiErrorText(err, lang, t('error.unreachable')));
     } finally {
       setBusy(false);
     }

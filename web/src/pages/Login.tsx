@@ -1,5 +1,6 @@
 import { type FormEvent, useState } from 'react';
-import { api, ApiFailure, type Me } from '../api';
+import { api, type Me } from '../api';
+import { apiErrorText } from '../lib/server-text';
 import { useI18n } from '../i18n';
 import { LANG_NAMES, LANGS, type Lang } from '../lib/i18n';
 
@@ -14,7 +15,7 @@ export function Login({ onIn, sessionEnded }: { onIn(me: Me): void; sessionEnded
     try {
       onIn(await api.login(String(form.get('username')), String(form.get('password'))));
     } catch (err) {
-      setError(err instanceof ApiFailure && err.status ? err.message : t('error.unreachable'));
+      setError(apiErrorText(err, lang, t('error.unreachable')));
     } finally {
       setBusy(false);
     }

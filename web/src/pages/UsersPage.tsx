@@ -2,7 +2,8 @@
 // server's own sentences when it refuses (a taken name, the last admin).
 import { type FormEvent, useCallback, useEffect, useId, useState } from 'react';
 import type { User, UserRole } from '@server/users/user.types';
-import { api, ApiFailure, type Me } from '../api';
+import { api, type Me } from '../api';
+import { apiErrorText } from '../lib/server-text';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { useI18n } from '../i18n';
 import { formatMoment } from '../lib/format';
@@ -10,7 +11,7 @@ import { formatMoment } from '../lib/format';
 type Outcome = { ok: boolean; text: string } | null;
 
 export function UsersPage({ me }: { me: Me }) {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const [users, setUsers] = useState<User[] | null>(null);
   const [outcome, setOutcome] = useState<Outcome>(null);
   const load = useCallback(() => api.users().then(setUsers, () => undefined), []);
@@ -23,7 +24,7 @@ export function UsersPage({ me }: { me: Me }) {
         await action();
         setOutcome({ ok: true, text: success });
       } catch (err) {
-        setOutcome({ ok: false, text: err instanceof ApiFailure && err.status ? err.message : t('error.unreachable') });
+        setOutcome({ ok: false, text: apiErrorText(err, lang, t('error.unreachable')) });
       }
       await load();
     },

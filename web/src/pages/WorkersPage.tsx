@@ -1,7 +1,8 @@
 // `/admin/workers` (admins): every live worker from its heartbeat, refreshed every few seconds, and
 // the yt-dlp the next job gets (GET /api/health) with a button asking the workers to update it.
 import { useCallback, useEffect, useState } from 'react';
-import { api, ApiFailure, type WorkerHeartbeat, type YtdlpHealth } from '../api';
+import { api, type WorkerHeartbeat, type YtdlpHealth } from '../api';
+import { apiErrorText } from '../lib/server-text';
 import { useI18n } from '../i18n';
 import { formatMoment } from '../lib/format';
 import { pathOf } from '../lib/routes';
@@ -32,7 +33,7 @@ export function WorkersPage() {
       const { workers: n } = await api.updateYtdlp();
       setOutcome({ ok: true, text: t('ytdlp.asked', { n }) });
     } catch (err) {
-      setOutcome({ ok: false, text: err instanceof ApiFailure && err.status ? err.message : t('error.unreachable') });
+      setOutcome({ ok: false, text: apiErrorText(err, lang, t('error.unreachable')) });
     } finally {
       setBusy(false);
     }

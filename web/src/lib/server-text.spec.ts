@@ -1,0 +1,135 @@
+import { ENGLISH, failure, say, type SentenceKey } from '@server/jobs/job-messages';
+import { newJob, toCollection, toFailed } from '@server/jobs/job-lifecycle';
+import type { JobSnapshot } from '@server/jobs/job.types';
+import { serverEn, serverZhCN } from './server-messages';
+import { apiErrorText, errorText, jobMessageText, serverText } from './server-text';
+
+const placeholders = (text: string) => [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+const hasHan = (text: string) => /\p{Script=Han}/u.test(text);
+
+// Values for every key that takes some, as the server sends them.
+const SAMPLES: Partial<Record<SentenceKey, Record<string, string | number>>> = {
+  'job.rate_wait': { max: 4 },
+  'job.downloading_height': { height: 720 },
+  'job.downloading_files': { fileNumber: 1, fileCount: 2 },
+  'job.downloading_height_files': { height: 720, fileNumber: 2, fileCount: 2 },
+  'job.restart': { try: 2 },
+  'job.restart_part': { part: 3, try: 2 },
+  'job.restart_part_of': { part: 3, parts: 5, try: 2 },
+  'job.transcode_video': { renditions: '720p, 360p', copied: '720p' },
+  'job.ready_no_subtitles': { subtitles: 'de (HTTP Error 404: Not Found)' },
+  'job.ready_no_subtitles_no_file': { subtitles: 'de (HTTP Error 404: Not Found)' },
+  'collection.listing': { listed: 50, total: 150 },
+  'collection.summary': { total: 3, queued: 1, running: 1, completed: 1, failed: 0, cancelled: 0 },
+  'error.private_address': { host: '10.0.0.1' },
+  'error.unsupported_url.refused_host': { host: 'example.com', reason: 'not an allowed port' },
+  'error.http_answer.link': { answer: '404 Not Found' },
+  'error.http_answer.file': { answer: '403 Forbidden' },
+  'error.download_failed': { reason: 'The downloaded file is empty.' },
+  'error.download_failed.exit': { exitCode: 1 },
+  'error.download_failed.collection': { total: 1 },
+  'error.transcode_failed': { reason: 'Invalid data found when processing input' },
+  'error.too_large.bytes': { max: '100 KB' },
+  'error.too_large.duration': { length: '1 h 2 min', max: '1 h 0 min' },
+  'error.too_large.duration_unknown': { max: '10 min' },
+  'error.internal_error': { reason: 'yt-dlp rejected its arguments: no such option.' },
+  'error.internal_error.server': { reason: 'ENOENT' },
+  'error.internal_error.not_queued': { reason: 'Connection is closed.' },
+  'error.internal_error.not_finished': { reason: 'lock lost' },
+  'error.internal_error.workers_died': { count: 4 },
+  'error.login_required': { reason: 'Private video' },
+  'error.login_required.cookies_used': { reason: 'Private video' },
+  'error.unavailable': { reason: 'Video unavailable' },
+  'error.rate_limited': { reason: 'Too many requests' },
+  'error.rate_limited.http_link': { answer: '429 Too Many Requests' },
+  'error.rate_limited.http_file': { answer: '429 Too Many Requests' },
+  'error.stalled.download': { idle: '30 s' },
+  'error.stalled.transcode': { idle: '30 s' },
+  'error.disk_full': { free: '90 MB', floor: '1 GB' },
+  'error.storage_full': { used: '2 GB', max: '2 GB' },
+};
+const KEYS = Object.keys(ENGLISH) as SentenceKey[];
+const said = (key: SentenceKey) => (say as (k: SentenceKey, p?: object) => ReturnType<typeof say>)(key, SAMPLES[key]);
+
+describe('the catalogue of server sentences', () => {
+  it('knows every key the server sends, with the same keys and placeholders in English and Chinese', () => {
+    for (const key of KEYS) expect([key, key in serverEn]).toEqual([key, true]);
+    expect(Object.keys(serverZhCN).sort()).toEqual(Object.keys(serverEn).sort());
+    for (const key of Object.keys(serverEn) as (keyof typeof serverEn)[]) {
+      expect([key, placeholders(serverZhCN[key])]).toEqual([key, placeholders(serverEn[key])]);
+    }
+  });
+
+  it('renders every key in English exactly as the server wrote it', () => {
+    for (const key of KEYS) {
+      const { message, messageKey, messageParams } = said(key);
+      expect([key, serverText('en', messageKey, messageParams, '(fallback)')]).toEqual([key, message]);
+    }
+  });
+
+  it('renders every key in Chinese, with no English left but the values and names', () => {
+    for (const key of KEYS) {
+      const { message, messageKey, messageParams } = said(key);
+      const text = serverText('zh-CN', messageKey, messageParams, message);
+      expect([key, text !== message && hasHan(text)]).toEqual([key, true]);
+    }
+  });
+
+  it('counts a collection\'s children in each language, only the parts that are not zero', () => {
+    const one = { total: 1, queued: 0, running: 0, completed: 1, failed: 0, cancelled: 0 };
+    expect(serverText('en', 'collection.summary', one, '')).toBe('1 video: 1 ready');
+    expect(serverText('zh-CN', 'collection.summary', { ...one, total: 3, completed: 2, failed: 1 }, '')).toBe('3 个视频：2 个就绪，1 个失败');
+    expect(serverText('zh-CN', 'collection.summary', { ...one, completed: 0 }, '')).toBe('1 个视频');
+  });
+
+  it('marks copied renditions and quotes the site in its own words', () => {
+    expect(serverText('zh-CN', 'job.transcode_video', { renditions: '720p, 360p', copied: '720p' }, '')).toBe('正在转换为流媒体格式：720p（直接复制）, 360p');
+    expect(serverText('zh-CN', 'error.unavailable', { reason: 'Video unavailable' }, '')).toBe('网站说这个视频无法观看（网站说：“Video unavailable”）。');
+  });
+
+  it('falls back to the server\'s sentence for an unknown key, a missing value, or no key at all', () => {
+    expect(serverText('zh-CN', 'job.someday', {}, 'Something new')).toBe('Something new');
+    expect(serverText('zh-CN', 'job.rate_wait', {}, 'Waiting: …')).toBe('Waiting: …');
+    expect(serverText('zh-CN', null, null, 'An old sentence')).toBe('An old sentence');
+    expect(serverText('zh-CN', 'collection.summary', { total: 3 }, '3 videos')).toBe('3 videos');
+  });
+});
+
+describe('jobMessageText', () => {
+  const now = new Date('2026-12-04T12:00:00Z');
+  const job = newJob({ id: 'j1', ownerId: 'u1', url: 'https://example.com/v', format: 'best' }, now);
+
+  it('says a job\'s message, its collection summary and why it failed in the reader\'s language', () => {
+    expect(jobMessageText(job, 'zh-CN')).toBe('正在等待空闲的下载器');
+    expect(jobMessageText(job, 'en')).toBe('Waiting for a free downloader');
+    expect(jobMessageText(toCollection(job, { title: null, thumbnailUrl: null }, 3), 'zh-CN')).toBe('3 个视频：3 个等待中');
+    const failed = toFailed(job, failure('source_not_found', 'error.http_answer.link', { answer: '404 Not Found' }), now);
+    expect(failed.error).toEqual({ code: 'source_not_found', message: 'The server answered 404 Not Found for this link.', params: { answer: '404 Not Found' } });
+    expect(jobMessageText(failed, 'zh-CN')).toBe('服务器对这个链接的回应是 404 Not Found。');
+    expect(jobMessageText(failed, 'en')).toBe('The server answered 404 Not Found for this link.');
+  });
+
+  it('shows an older job (no key) by its error code in Chinese, and as it was in English', () => {
+    const old: JobSnapshot = { ...job, state: 'failed', message: 'This is not a valid link.', messageKey: undefined, error: { code: 'invalid_url', message: 'This is not a valid link.' } };
+    expect(jobMessageText(old, 'zh-CN')).toBe('这不是一个有效的链接。');
+    expect(jobMessageText(old, 'en')).toBe('This is not a valid link.');
+    expect(jobMessageText({ ...old, error: undefined, message: 'Ready' }, 'zh-CN')).toBe('Ready');
+    expect(errorText({ code: 'internal_error', message: 'Boom.' }, 'zh-CN')).toBe('Boom.'); // its entry needs a reason
+  });
+});
+
+describe('apiErrorText', () => {
+  const failure = (status: number, code: string, message: string) => Object.assign(new Error(message), { status, code });
+
+  it('says a known code in Chinese and keeps the server\'s exact sentence in English', () => {
+    const tooMany = failure(429, 'too_many_jobs', 'You already have 2 jobs queued or running; wait for one to finish.');
+    expect(apiErrorText(tooMany, 'zh-CN', '无法连接到服务器。')).toBe(serverZhCN['api.too_many_jobs']);
+    expect(apiErrorText(tooMany, 'en', 'The server could not be reached.')).toBe(tooMany.message);
+  });
+
+  it('falls back to the sentence for an unknown code, and says "unreachable" when no answer came', () => {
+    expect(apiErrorText(failure(400, 'invalid_request', 'url is required'), 'zh-CN', 'x')).toBe('url is required');
+    expect(apiErrorText(failure(0, 'network', 'Failed to fetch'), 'zh-CN', '无法连接到服务器。')).toBe('无法连接到服务器。');
+    expect(apiErrorText(new TypeError('Failed to fetch'), 'zh-CN', '无法连接到服务器。')).toBe('无法连接到服务器。');
+  });
+});
