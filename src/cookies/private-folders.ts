@@ -6,9 +6,9 @@ import { constants as fsConstants, promises as fsp, readFileSync } from 'node:fs
 import os from 'node:os';
 import path from 'node:path';
 import type { AppConfig } from '../config/config';
+import { attemptOfFolderName, privateFolderIn, SUBSCRIPTIONS_DIR, workPaths } from '../jobs/job-paths';
 import { workerKeys } from '../workers/worker-keys';
 
-export const PRIVATE_DIR = 'private';
 /** The owner marker inside a private folder; a dot-file, so yt-dlp and the media routes never see it. */
 export const OWNER_FILE = '.owner';
 /** A private folder without a readable marker is given this long (its run may be writing the marker). */
@@ -84,7 +84,7 @@ export function parseOwnerMarker(text: string): FolderOwner | null {
  * The marker goes first: a cookies file never sits in a folder that does not name its owner.
  */
 export async function createPrivateFolder(runDir: string, owner: FolderOwner = ownMarker()): Promise<string> {
-  const dir = path.join(runDir, PRIVATE_DIR);
+  const dir = privateFolderIn(runDir);
   await fsp.mkdir(dir, { mode: 0o700 });
   try {
     await fsp.writeFile(path.join(dir, OWNER_FILE), `${JSON.stringify(owner)}\n`, { flag: 'wx', mode: 0o600 });
@@ -112,7 +112,7 @@ async function subfolders(dir: string): Promise<string[]> {
 
 /** `private` under `runDir` when it is a real folder (a symlink there is not ours to follow). */
 async function privateIn(runDir: string): Promise<string | null> {
-  const dir = path.join(runDir, PRIVATE_DIR);
+  const dir = privateFolderIn(runDir);
   const stat = await fsp.lstat(dir).catch(() => null);
   return stat?.isDirectory() ? dir : null;
 }
@@ -122,23 +122,25 @@ async function privateIn(runDir: string): Promise<string | null> {
  * `<workDir>/subscriptions/<subId>/<uuid>/private`. Four levels at most, no symlink followed.
  */
 export async function findPrivateFolders(workDir: string): Promise<PrivateFolder[]> {
+  const paths = workPaths(workDir);
   const found: PrivateFolder[] = [];
   for (const top of await subfolders(workDir)) {
-    if (top === 'subscriptions') {
-      const subsDir = path.join(workDir, top);
-      for (const subId of await subfolders(subsDir)) {
-        for (const run of await subfolders(path.join(subsDir, subId))) {
-          const runDir = path.join(subsDir, subId, run);
+    if (top === SUBSCRIPTIONS_DIR) {
+      for (const subId of await subfolders(paths.subscriptions)) {
+        for (const run of await subfolders(paths.subscription(subId))) {
+          const runDir = paths.subscriptionRun(subId, run);
           const dir = await privateIn(runDir);
           if (dir) found.push({ dir, belongsTo: `subscription ${subId}`, subscriptionRunDir: runDir });
         }
       }
       continue;
     }
-    for (const attempt of await subfolders(path.join(workDir, top))) {
-      if (!/^a\d+$/.test(attempt)) continue;
-      const dir = await privateIn(path.join(workDir, top, attempt));
-      if (dir) found.push({ dir, belongsTo: `job ${top} (attempt ${attempt.slice(1)})`, subscriptionRunDir: null });
+    for (const name of await subfolders(paths.work(top))) {
+      const attempt = attemptOfFolderName(name);
+      if (attempt === null) continue;
+      // The name as found (not rebuilt from the number), so the folder swept is the one seen.
+      const dir = await privateIn(path.join(paths.work(top), name));
+      if (dir) found.push({ dir, belongsTo: `job ${top} (attempt ${attempt})`, subscriptionRunDir: null });
     }
   }
   return found;

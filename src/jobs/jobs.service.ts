@@ -1,5 +1,4 @@
 import fs from 'node:fs/promises';
-import path from 'node:path';
 import { Inject, Injectable } from '@nestjs/common';
 import type { AuthUser } from '../users/user.types';
 import { APP_CONFIG, AppConfig } from '../config/config';
@@ -7,6 +6,7 @@ import { ApiError } from '../http/api-error';
 import { PipelineQueues } from '../pipeline/pipeline-queues';
 import { WaitingJobs } from '../pipeline/waiting-jobs';
 import { JOB_ID_PATTERN } from './job-keys';
+import { jobPaths } from './job-paths';
 import { toCancelled, toFailed, toReopened, toRetried } from './job-lifecycle';
 import { failure, say } from './job-messages';
 import { JobStore } from './job.store';
@@ -201,7 +201,7 @@ export class JobsService {
     await this.store.remove(job);
     crashPoint('job.removed'); // its media folder is left for the reconciler
     if (!stopped) await this.pipeline.drop(job.id, job.attempt);
-    await fs.rm(path.join(this.config.mediaDir, job.id), { recursive: true, force: true });
+    await fs.rm(jobPaths(this.config).media(job.id), { recursive: true, force: true });
     // A child deleted on its own: its collection counts one less (and may end with it).
     if (job.parentId && !withCollection && !(await this.store.rollUp(job.parentId))) await this.store.recount(job.parentId);
   }
@@ -230,6 +230,7 @@ export class JobsService {
       await this.pipeline.start({ jobId: job.id, attempt: job.attempt });
     } catch (err) {
       const error = failure('internal_error', 'error.internal_error.not_queued', { reason: (err as Error).message });
+      // The caller hears the queue's error; a job left queued without an entry is the reconciler's to queue again.
       await this.store.write(toFailed(job, error, new Date()), 'attempt').catch(() => undefined);
       throw err;
     }

@@ -1,12 +1,12 @@
 import fs from 'node:fs/promises';
-import path from 'node:path';
 import { Controller, Get, Inject, Param, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { CurrentUser } from '../auth/auth.guard';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { ApiError } from '../http/api-error';
+import { hlsFolder, jobPaths } from '../jobs/job-paths';
 import { JobsService } from '../jobs/jobs.service';
-import { fileExtFor, fileNameFor, FileKind } from '../pipeline/ffmpeg/file-args';
+import { fileExtFor, FileKind } from '../pipeline/ffmpeg/file-args';
 import type { AuthUser } from '../users/user.types';
 import { attachmentDisposition } from './content-disposition';
 import { contentTypeFor } from './media-path';
@@ -39,8 +39,9 @@ export class JobFileController {
 
   /** The transcode wrote file.mp4, or file.m4a for audio (audio-only sources too, whatever the format asked). */
   private async fileOf(jobId: string): Promise<{ file: string; kind: FileKind } | null> {
+    const published = hlsFolder(jobPaths(this.config).media(jobId));
     for (const kind of ['video', 'audio'] as const) {
-      const file = path.join(this.config.mediaDir, jobId, fileNameFor(kind));
+      const file = published.file(fileExtFor(kind));
       if ((await fs.stat(file).catch(() => null))?.isFile()) return { file, kind };
     }
     return null;

@@ -1,8 +1,5 @@
 import { JOB_ID_PATTERN } from '../jobs/job-keys';
 
-/** `/media/<id>/preview/…`: the transcode's work folder while it writes (the published folder never holds this name). */
-export const PREVIEW_DIR = 'preview';
-
 const SEGMENT = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$/;
 
 /**

@@ -6,8 +6,9 @@ import { CurrentUser } from '../auth/auth.guard';
 import type { AuthUser } from '../users/user.types';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { ApiError } from '../http/api-error';
+import { jobPaths, PREVIEW_DIR } from '../jobs/job-paths';
 import { JobsService } from '../jobs/jobs.service';
-import { contentTypeFor, mediaPathSegments, PREVIEW_DIR } from './media-path';
+import { contentTypeFor, mediaPathSegments } from './media-path';
 import { sendMediaFile } from './send-media-file';
 
 const noSuchFile = () => new ApiError(404, 'not_found', 'There is no such file.');
@@ -28,7 +29,8 @@ export class MediaController {
     const preview = segments[0] === PREVIEW_DIR;
     // The preview is the current attempt's work folder, and only while it transcodes: gone after.
     if (preview && (job.state !== 'transcoding' || segments.length < 2)) throw noSuchFile();
-    const root = preview ? path.join(this.config.workDir, job.id, `a${job.attempt}`, 'hls') : path.join(this.config.mediaDir, job.id);
+    const paths = jobPaths(this.config);
+    const root = preview ? paths.hls(job.id, job.attempt) : paths.media(job.id);
     const file = path.join(root, ...(preview ? segments.slice(1) : segments));
     // Symlinks must not lead out of the job's folder.
     const [realRoot, realFile] = await Promise.all([fs.realpath(root), fs.realpath(file)]).catch(() => [null, null]);

@@ -51,13 +51,13 @@ export class DownloadProcessor extends StageProcessor<DownloadPayload> {
     // Handed over already (this run is BullMQ retrying a download whose worker died after the
     // hand-over): going again would delete the source under the transcode.
     if (await this.pipeline.handedOff(QueueName.Download, jobId, attempt)) return;
-    const workDir = this.workDirOf(jobId, attempt);
-    await fs.rm(workDir, { recursive: true, force: true });
-    await fs.mkdir(workDir, { recursive: true });
-    const ytdlp = await this.ytdlp.open({ ownerId: reporter.snapshot.ownerId, workDir });
+    const attemptDir = this.paths.attempt(jobId, attempt);
+    await fs.rm(attemptDir, { recursive: true, force: true });
+    await fs.mkdir(attemptDir, { recursive: true });
+    const ytdlp = await this.ytdlp.open({ ownerId: reporter.snapshot.ownerId, runDir: attemptDir });
     let outcome: DownloadResult | FlatPlaylist;
     try {
-      outcome = await this.probeAndDownload(ytdlp.session, reporter, signal, workDir);
+      outcome = await this.probeAndDownload(ytdlp.session, reporter, signal, attemptDir);
     } finally {
       await ytdlp.close();
     }
@@ -69,7 +69,7 @@ export class DownloadProcessor extends StageProcessor<DownloadPayload> {
     await this.pipeline.handOff(QueueName.Download, { jobId, attempt, sourcePath: outcome.sourcePath, subtitles: outcome.subtitles });
   }
 
-  private async probeAndDownload(ytdlp: YtdlpSession, reporter: JobReporter, signal: AbortSignal, workDir: string): Promise<DownloadResult | FlatPlaylist> {
+  private async probeAndDownload(ytdlp: YtdlpSession, reporter: JobReporter, signal: AbortSignal, attemptDir: string): Promise<DownloadResult | FlatPlaylist> {
     await reporter.enter('probing', say('job.probing'));
     const { id, url, format, parentId } = reporter.snapshot;
     // A child is one entry already; `playlist: false` asks for the first entry only.
@@ -86,7 +86,7 @@ export class DownloadProcessor extends StageProcessor<DownloadPayload> {
     const result = await ytdlp.download({
       url,
       format,
-      outputDir: workDir,
+      outputDir: attemptDir,
       maxBytes: this.config.maxDownloadBytes,
       signal,
       subtitleLangs: this.config.subtitleLangs,
@@ -132,10 +132,10 @@ export class DownloadProcessor extends StageProcessor<DownloadPayload> {
   /** The same listing again (one yt-dlp run), making the children a dead worker did not get to. */
   private async resumeListing(collection: JobSnapshot, signal: AbortSignal): Promise<void> {
     const { id, url, attempt, ownerId } = collection;
-    const workDir = this.workDirOf(id, attempt);
-    await fs.rm(workDir, { recursive: true, force: true }); // a dead run's private folder would stop open()
-    await fs.mkdir(workDir, { recursive: true });
-    const ytdlp = await this.ytdlp.open({ ownerId, workDir });
+    const attemptDir = this.paths.attempt(id, attempt);
+    await fs.rm(attemptDir, { recursive: true, force: true }); // a dead run's private folder would stop open()
+    await fs.mkdir(attemptDir, { recursive: true });
+    const ytdlp = await this.ytdlp.open({ ownerId, runDir: attemptDir });
     let listing: Listing;
     try {
       listing = await ytdlp.session.list(url, this.config.maxPlaylistItems, signal);

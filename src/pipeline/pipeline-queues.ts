@@ -1,10 +1,10 @@
 import fs from 'node:fs/promises';
-import path from 'node:path';
 import { getQueueToken } from '@nestjs/bullmq';
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import type { Queue } from 'bullmq';
 import { APP_CONFIG, AppConfig } from '../config/config';
+import { jobPaths } from '../jobs/job-paths';
 import { FIRST_QUEUE, PIPELINE, QUEUE_NAMES, QueueName, queueJobId, StagePayload, stageJobOptions } from './pipeline';
 
 /** The declared pipeline's queues: start a job, hand it to the next stage, take it out of every queue. */
@@ -73,8 +73,9 @@ export class PipelineQueues implements OnModuleInit {
       if (await entry.isActive()) removedAll = false;
       else await entry.remove().catch(() => (removedAll = false));
     }
-    if (removedAll) await fs.rm(path.join(this.config.workDir, jobId, `a${attempt}`), { recursive: true, force: true });
-    await fs.rmdir(path.join(this.config.workDir, jobId)).catch(() => undefined); // only when empty
+    const paths = jobPaths(this.config);
+    if (removedAll) await fs.rm(paths.attempt(jobId, attempt), { recursive: true, force: true });
+    await fs.rmdir(paths.work(jobId)).catch(() => undefined); // only when empty
   }
 
   private queue(name: QueueName): Queue {

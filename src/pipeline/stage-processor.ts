@@ -1,10 +1,10 @@
 import fs from 'node:fs/promises';
-import path from 'node:path';
 import { OnWorkerEvent, WorkerHost } from '@nestjs/bullmq';
 import { Inject, Logger, OnApplicationBootstrap, OnModuleDestroy, Optional, SetMetadata } from '@nestjs/common';
 import { DelayedError, Job } from 'bullmq';
 import type { AppConfig } from '../config/config';
 import { toFailed } from '../jobs/job-lifecycle';
+import { jobPaths, JobPaths } from '../jobs/job-paths';
 import { failure as jobFailure, say } from '../jobs/job-messages';
 import { JobStore } from '../jobs/job.store';
 import { isFinalState } from '../jobs/job.types';
@@ -48,6 +48,8 @@ export abstract class StageProcessor<T extends { jobId: string; attempt: number 
   implements OnApplicationBootstrap, OnModuleDestroy
 {
   protected readonly logger = new Logger(this.constructor.name);
+  /** Every folder a stage reads or writes (src/jobs/job-paths.ts). */
+  protected readonly paths: JobPaths;
   private stopping = false;
   /** Stage durations, the worker's running jobs and the job's log context (src/workers/running-stages.ts). */
   @Optional() @Inject(RunningStages) private readonly stages?: RunningStages;
@@ -59,6 +61,7 @@ export abstract class StageProcessor<T extends { jobId: string; attempt: number 
     private readonly queue: QueueName,
   ) {
     super();
+    this.paths = jobPaths(config);
   }
 
   onApplicationBootstrap(): void {
@@ -82,14 +85,9 @@ export abstract class StageProcessor<T extends { jobId: string; attempt: number 
 
   protected abstract runStage(job: Job<T>, reporter: JobReporter, signal: AbortSignal): Promise<void>;
 
-  /** Per attempt, so an old attempt still cleaning up can never touch a retry's files. */
-  protected workDirOf(jobId: string, attempt: number): string {
-    return path.join(this.config.workDir, jobId, `a${attempt}`);
-  }
-
   protected async removeWorkDir(jobId: string, attempt: number): Promise<void> {
-    await fs.rm(this.workDirOf(jobId, attempt), { recursive: true, force: true });
-    await fs.rmdir(path.join(this.config.workDir, jobId)).catch(() => undefined); // only when empty
+    await fs.rm(this.paths.attempt(jobId, attempt), { recursive: true, force: true });
+    await fs.rmdir(this.paths.work(jobId)).catch(() => undefined); // only when empty
   }
 
   async process(job: Job<T>, token?: string): Promise<void> {

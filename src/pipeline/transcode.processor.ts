@@ -1,5 +1,4 @@
 import fs from 'node:fs/promises';
-import path from 'node:path';
 import { Processor } from '@nestjs/bullmq';
 import { Inject } from '@nestjs/common';
 import { Job } from 'bullmq';
@@ -8,12 +7,12 @@ import { APP_CONFIG, AppConfig } from '../config/config';
 import { JobStore } from '../jobs/job.store';
 import { failure, type JobMessage, say } from '../jobs/job-messages';
 import type { JobResult } from '../jobs/job.types';
+import { hlsFolder, hlsNames, mediaUrl, previewUrl } from '../jobs/job-paths';
 import { CancelRegistry } from './cancel-registry';
 import { FfmpegFailed, FfmpegRunner } from './ffmpeg/ffmpeg.runner';
 import { stagePercentFromProgress } from './ffmpeg/ffmpeg-progress';
-import { MASTER_PLAYLIST_NAME, posterCommand } from './ffmpeg/hls-args';
+import { posterCommand } from './ffmpeg/hls-args';
 import { runLadder } from './ffmpeg/ladder-runs';
-import { PREVIEW_DIR } from '../media/media-path';
 import { addSubtitles, writeDownloadFile } from './ffmpeg/hls-extras';
 import { renditionsFromMasterPlaylist } from './ffmpeg/master-playlist';
 import { mediaStreamsFromFfprobe, MediaStreams } from './ffmpeg/media-streams';
@@ -24,8 +23,6 @@ import { JobSupersededError, PipelineError } from './pipeline-error';
 import { QueueName, TranscodePayload } from './pipeline';
 import { ToolStop } from './process/tool-stop';
 import { assertDurationAllowed, StageProcessor, tooLongError } from './stage-processor';
-
-const POSTER_NAME = 'poster.jpg';
 
 /** ffmpeg (through fluent-ffmpeg) from the downloaded source to HLS under MEDIA_DIR/<jobId>/. */
 @Processor(QueueName.Transcode)
@@ -49,7 +46,7 @@ export class TranscodeProcessor extends StageProcessor<TranscodePayload> {
     assertDurationAllowed(durationSec, this.config.maxDurationSeconds); // direct files: known only now
     await reporter.update({ durationSec, ...describePlan(planned) });
 
-    const outDir = path.join(this.workDirOf(jobId, attempt), 'hls');
+    const outDir = this.paths.hls(jobId, attempt);
     await fs.rm(outDir, { recursive: true, force: true });
     await fs.mkdir(outDir, { recursive: true });
     const maxSeconds = this.config.maxDurationSeconds;
@@ -76,7 +73,7 @@ export class TranscodeProcessor extends StageProcessor<TranscodePayload> {
             done.set(run, percent * weight);
             reporter.progress([...done.values()].reduce((a, b) => a + b, 0));
           },
-          onPreview: (playlist) => void reporter.update({ preview: { playlistUrl: `/media/${jobId}/${PREVIEW_DIR}/${playlist}` } }).catch(() => undefined),
+          onPreview: (playlist) => void reporter.update({ preview: { playlistUrl: previewUrl(jobId, playlist) } }).catch(() => undefined),
         }),
       );
     } catch (err) {
@@ -93,10 +90,10 @@ export class TranscodeProcessor extends StageProcessor<TranscodePayload> {
     // Audio jobs keep no subtitles: there is no picture to show them on.
     const subs = planned.kind === 'video' ? await addSubtitles(this.ffmpeg, { outDir, jobId, files: downloadedSubs?.files ?? [], durationSec, signal }) : null;
     const file = await writeDownloadFile(this.ffmpeg, { outDir, kind: planned.kind, signal });
-    const master = await fs.readFile(path.join(outDir, MASTER_PLAYLIST_NAME), 'utf8');
+    const master = await fs.readFile(hlsFolder(outDir).master, 'utf8');
     const result: JobResult = {
-      playlistUrl: `/media/${jobId}/${MASTER_PLAYLIST_NAME}`,
-      posterUrl: hasPoster ? `/media/${jobId}/${POSTER_NAME}` : null,
+      playlistUrl: mediaUrl(jobId, hlsNames.master),
+      posterUrl: hasPoster ? mediaUrl(jobId, hlsNames.poster) : null,
       renditions: renditionsFromMasterPlaylist(master),
       // The file counts in the owner's media bytes like the HLS it doubles (README: "The file itself").
       sizeBytes: await folderSize(outDir),
@@ -108,7 +105,7 @@ export class TranscodeProcessor extends StageProcessor<TranscodePayload> {
     const ready = readyNotes(downloadedSubs?.skipped ?? [], subs?.skipped ?? [], file !== null);
     // Published in one rename: a half-written folder is never served.
     if (signal.aborted) throw new JobSupersededError(jobId);
-    const finalDir = path.join(this.config.mediaDir, jobId);
+    const finalDir = this.paths.media(jobId);
     await fs.rm(finalDir, { recursive: true, force: true });
     await fs.rename(outDir, finalDir);
     try {
@@ -129,7 +126,7 @@ export class TranscodeProcessor extends StageProcessor<TranscodePayload> {
     durationSec: number | null,
     signal: AbortSignal,
   ): Promise<boolean> {
-    const output = path.join(outDir, POSTER_NAME);
+    const output = hlsFolder(outDir).poster;
     const atSec = durationSec ? Math.min(durationSec / 3, 10) : 0;
     const poster = posterCommand({ atSec, height: Math.min(360, streams.video!.height) });
     const args = { ...poster, inputOptions: [...poster.inputOptions, ...SOURCE_INPUT_OPTIONS, '-f', streams.demuxer] };

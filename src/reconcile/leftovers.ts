@@ -1,10 +1,10 @@
 // What a delete, an account removal or a subscription's creation cut short by a death leaves
 // behind: found from what Redis and the media folder hold, for the reconciler to repair.
 import fs from 'node:fs/promises';
-import path from 'node:path';
 import type { Redis } from 'ioredis';
 import type { Queue } from 'bullmq';
 import { JOB_ID_PATTERN, keys } from '../jobs/job-keys';
+import { jobPaths, JobPathRoots } from '../jobs/job-paths';
 import { SubscriptionRecords } from '../subscriptions/subscription-records';
 import { scheduleChecks } from '../subscriptions/subscription-schedule';
 import { SubscriptionCheck, subscriptionKeys } from '../subscriptions/subscription.types';
@@ -24,14 +24,19 @@ async function scanKeys(redis: Redis, pattern: string): Promise<string[]> {
  * Job folders (media, and work folders of jobs) whose job no longer exists and that nothing
  * touched for `graceMs`: a delete whose process died between the record and the files.
  */
-export async function orphanedJobFolders(redis: Redis, dirs: string[], graceMs: number): Promise<string[]> {
+export async function orphanedJobFolders(redis: Redis, roots: JobPathRoots, graceMs: number): Promise<string[]> {
+  const paths = jobPaths(roots);
+  const trees = [
+    { root: roots.mediaDir, folderOf: paths.media },
+    { root: roots.workDir, folderOf: paths.work },
+  ];
   const orphans: string[] = [];
-  for (const dir of dirs) {
-    const entries = await fs.readdir(dir, { withFileTypes: true }).catch(() => []);
+  for (const { root, folderOf } of trees) {
+    const entries = await fs.readdir(root, { withFileTypes: true }).catch(() => []);
     for (const entry of entries) {
       if (!entry.isDirectory() || !JOB_ID_PATTERN.test(entry.name)) continue;
       if (await redis.exists(keys.job(entry.name))) continue;
-      const folder = path.join(dir, entry.name);
+      const folder = folderOf(entry.name);
       const stat = await fs.stat(folder).catch(() => null);
       if (stat && Date.now() - stat.mtimeMs >= graceMs) orphans.push(folder);
     }

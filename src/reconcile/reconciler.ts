@@ -92,7 +92,7 @@ export class Reconciler extends WorkerHost implements OnApplicationBootstrap {
       const started = await this.waiting.releaseAndStart(ownerId);
       for (const id of started) count('waiting_job', id, 'started from its owner’s waiting list, where a place was free');
     }
-    for (const folder of await orphanedJobFolders(redis, [this.config.mediaDir, this.config.workDir], grace)) {
+    for (const folder of await orphanedJobFolders(redis, this.config, grace)) {
       await fs.rm(folder, { recursive: true, force: true });
       count('orphaned_media', null, `${folder}: its job is gone, so the folder was removed`);
     }

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
-import path from 'node:path';
 import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Inject, Logger } from '@nestjs/common';
 import type { Job, Queue } from 'bullmq';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { formatBytes } from '../common/format';
 import { keys } from '../jobs/job-keys';
+import { jobPaths } from '../jobs/job-paths';
 import type { JobLimits } from '../jobs/job-records';
 import { JobStore } from '../jobs/job.store';
 import { limitsOf } from '../jobs/jobs.service';
@@ -107,17 +107,18 @@ export class SubscriptionCheckProcessor extends WorkerHost {
   private async list(sub: StoredSubscription): Promise<PlaylistEntry[]> {
     // A folder of this run's own for the owner's cookies file: a scheduled check and a "check now"
     // of the same subscription may run at once.
-    const workDir = path.join(this.config.workDir, 'subscriptions', sub.id, randomUUID());
-    await fs.mkdir(workDir, { recursive: true });
-    const ytdlp = await this.ytdlp.open({ ownerId: sub.ownerId, workDir });
+    const paths = jobPaths(this.config);
+    const runDir = paths.subscriptionRun(sub.id, randomUUID());
+    await fs.mkdir(runDir, { recursive: true });
+    const ytdlp = await this.ytdlp.open({ ownerId: sub.ownerId, runDir });
     try {
       const listing = await ytdlp.session.list(sub.url, this.config.maxPlaylistItems, AbortSignal.timeout(CHECK_TIMEOUT_MS));
       if (listing.kind === 'playlist') return listing.playlist.entries;
       return [{ url: listing.info.webpageUrl ?? sub.url, title: listing.info.title }];
     } finally {
       await ytdlp.close();
-      await fs.rm(workDir, { recursive: true, force: true });
-      await fs.rmdir(path.dirname(workDir)).catch(() => undefined); // only when no other run is under way
+      await fs.rm(runDir, { recursive: true, force: true });
+      await fs.rmdir(paths.subscription(sub.id)).catch(() => undefined); // only when no other run is under way
     }
   }
 }

@@ -1,14 +1,13 @@
 // Pure: the downloadable file, remuxed without re-encoding from the HLS we wrote (its top variant,
 // video and audio as they are in the segments) into one MP4 (audio jobs: M4A) with the index first.
+import { hlsNames } from '../../jobs/job-paths';
 import type { FfmpegArgs } from './hls-args';
-
-export const FILE_BASENAME = 'file';
 
 export type FileKind = 'video' | 'audio';
 
 export const fileExtFor = (kind: FileKind): 'mp4' | 'm4a' => (kind === 'audio' ? 'm4a' : 'mp4');
 
-export const fileNameFor = (kind: FileKind): string => `${FILE_BASENAME}.${fileExtFor(kind)}`;
+export const fileNameFor = (kind: FileKind): string => hlsNames.file(fileExtFor(kind));
 
 /** Input: `<outDir>/v0/index.m3u8` (variant 0 is the tallest); output: `<outDir>/file.<ext>`. */
 export function fileRemuxCommand(kind: FileKind): FfmpegArgs {

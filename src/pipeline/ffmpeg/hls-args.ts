@@ -1,3 +1,4 @@
+import { hlsNames, MASTER_PLAYLIST_NAME } from '../../jobs/job-paths';
 import type { RenditionPlan, TranscodePlan } from './transcode-policy';
 
 export interface FfmpegArgs {
@@ -5,7 +6,6 @@ export interface FfmpegArgs {
   outputOptions: string[];
 }
 
-export const MASTER_PLAYLIST_NAME = 'master.m3u8';
 const AUDIO_BITRATE = '128k';
 // A copied stream runs ahead of x264's lookahead in the same run; headroom against "Too many packets buffered".
 const MAX_MUXING_QUEUE = '4096';
@@ -52,11 +52,11 @@ export function hlsCommand(
       '-hls_playlist_type', part?.playlistType ?? 'vod',
       '-hls_flags', 'independent_segments',
       '-hls_segment_type', 'mpegts',
-      '-hls_segment_filename', `${outDir}/v%v/seg_%05d.ts`,
+      '-hls_segment_filename', `${outDir}/${hlsNames.segmentPattern('%v')}`,
       '-master_pl_name', part?.masterName ?? MASTER_PLAYLIST_NAME,
       '-var_stream_map', variantStreamMap(plan, part ? indices : null),
     ],
-    output: `${outDir}/v%v/index.m3u8`,
+    output: `${outDir}/${hlsNames.variantPlaylist('%v')}`,
   };
 }
 

@@ -1,19 +1,17 @@
 // What the transcode adds to a finished HLS folder before it is published: the subtitle renditions
 // and the downloadable file. Plain classes over the FfmpegRunner; the text work is pure (subtitles.ts).
 import fs from 'node:fs/promises';
-import path from 'node:path';
 import type { SubtitleInfo } from '../../jobs/job.types';
+import { hlsFolder, hlsNames, mediaUrl } from '../../jobs/job-paths';
 import type { SubtitleFile } from '../ytdlp/ytdlp-subtitles';
-import { fileNameFor, fileRemuxCommand, FileKind } from './file-args';
+import { fileExtFor, fileRemuxCommand, FileKind } from './file-args';
 import { FfmpegFailed, FfmpegRunner } from './ffmpeg.runner';
-import { MASTER_PLAYLIST_NAME } from './hls-args';
 import {
   hasCues,
   masterWithSubtitles,
   subtitleConvertCommand,
   subtitleFormatOf,
   subtitlePlaylist,
-  SUBTITLES_DIR,
   subtitleTracks,
   SubtitleTrack,
   withTimestampMap,
@@ -40,14 +38,15 @@ export async function addSubtitles(
 ): Promise<SubtitlesAdded> {
   const { outDir, files } = opts;
   if (files.length === 0) return { subtitles: [], skipped: [] };
-  await fs.mkdir(path.join(outDir, SUBTITLES_DIR), { recursive: true });
+  const hls = hlsFolder(outDir);
+  await fs.mkdir(hls.subtitles, { recursive: true });
   const firstPts = await firstPts90k(ffmpeg, outDir);
   const kept: SubtitleTrack[] = [];
   const skipped: string[] = [];
   const tracks = subtitleTracks(files.map((f) => f.lang));
   for (const [i, file] of files.entries()) {
     const track = tracks[i];
-    const vttPath = path.join(outDir, SUBTITLES_DIR, `${track.stem}.vtt`);
+    const vttPath = hls.subtitle(track.stem, 'vtt');
     const why = await convertOne(ffmpeg, file.path, vttPath, opts.signal);
     if (why) {
       skipped.push(`${file.lang} (${why})`);
@@ -55,14 +54,14 @@ export async function addSubtitles(
       continue;
     }
     await fs.writeFile(vttPath, withTimestampMap(await fs.readFile(vttPath, 'utf8'), firstPts));
-    await fs.writeFile(path.join(outDir, SUBTITLES_DIR, `${track.stem}.m3u8`), subtitlePlaylist(`${track.stem}.vtt`, opts.durationSec ?? 1));
+    await fs.writeFile(hls.subtitle(track.stem, 'm3u8'), subtitlePlaylist(hlsNames.subtitleFileName(track.stem, 'vtt'), opts.durationSec ?? 1));
     kept.push(track);
   }
-  if (kept.length === 0) await fs.rm(path.join(outDir, SUBTITLES_DIR), { recursive: true, force: true });
-  const masterPath = path.join(outDir, MASTER_PLAYLIST_NAME);
+  if (kept.length === 0) await fs.rm(hls.subtitles, { recursive: true, force: true });
+  const masterPath = hls.master;
   await fs.writeFile(masterPath, masterWithSubtitles(await fs.readFile(masterPath, 'utf8'), kept));
   return {
-    subtitles: kept.map((t) => ({ lang: t.lang, name: t.name, url: `/media/${opts.jobId}/${SUBTITLES_DIR}/${t.stem}.vtt` })),
+    subtitles: kept.map((t) => ({ lang: t.lang, name: t.name, url: mediaUrl(opts.jobId, hlsNames.subtitle(t.stem, 'vtt')) })),
     skipped,
   };
 }
@@ -86,7 +85,7 @@ async function convertOne(ffmpeg: FfmpegRunner, input: string, output: string, s
 
 /** The first timestamp of variant 0's first segment, in 90 kHz ticks (what the subtitles are tied to). */
 async function firstPts90k(ffmpeg: FfmpegRunner, outDir: string): Promise<number> {
-  const first = path.join(outDir, 'v0', 'seg_00000.ts');
+  const first = hlsFolder(outDir).firstSegment(0);
   try {
     const start = Number((await ffmpeg.probe(first, ['-protocol_whitelist', 'file', '-f', 'mpegts'])).format.start_time);
     return Number.isFinite(start) ? Math.round(start * 90_000) : DEFAULT_FIRST_PTS_90K;
@@ -103,9 +102,10 @@ export async function writeDownloadFile(
   ffmpeg: FfmpegRunner,
   opts: { outDir: string; kind: FileKind; signal: AbortSignal },
 ): Promise<string | null> {
-  const output = path.join(opts.outDir, fileNameFor(opts.kind));
+  const hls = hlsFolder(opts.outDir);
+  const output = hls.file(fileExtFor(opts.kind));
   try {
-    await ffmpeg.run({ input: path.join(opts.outDir, 'v0', 'index.m3u8'), args: fileRemuxCommand(opts.kind), output, signal: opts.signal });
+    await ffmpeg.run({ input: hls.variantPlaylist(0), args: fileRemuxCommand(opts.kind), output, signal: opts.signal });
     return output;
   } catch (err) {
     if (err instanceof FfmpegFailed && err.aborted) throw err;

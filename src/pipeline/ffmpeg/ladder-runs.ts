@@ -3,10 +3,11 @@
 // priority so it takes only what the first leaves. Keyframes come from the same rule in both runs.
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { hlsFolder, hlsNames } from '../../jobs/job-paths';
 import { ToolStop } from '../process/tool-stop';
 import { FfmpegFailed, FfmpegRunner } from './ffmpeg.runner';
 import { FfmpegProgressParser, FfmpegProgress } from './ffmpeg-progress';
-import { eventPlaylistAsVod, HlsRunPart, hlsCommand, MASTER_PLAYLIST_NAME, mergeMasterPlaylists, watchFirstIndex } from './hls-args';
+import { eventPlaylistAsVod, HlsRunPart, hlsCommand, mergeMasterPlaylists, watchFirstIndex } from './hls-args';
 import { SOURCE_INPUT_OPTIONS } from './source-format';
 import type { TranscodePlan } from './transcode-policy';
 
@@ -33,11 +34,12 @@ export async function runLadder(ffmpeg: FfmpegRunner, plan: TranscodePlan, opts:
   const rest = plan.kind === 'audio' ? [] : plan.renditions.map((_, i) => i).filter((i) => i !== first);
   const count = rest.length + 1;
   const parts: HlsRunPart[] = [
-    { indices: [first], masterName: 'master-first.m3u8', playlistType: 'event' },
-    ...(rest.length ? [{ indices: rest, masterName: 'master-rest.m3u8', playlistType: 'vod' as const }] : []),
+    { indices: [first], masterName: hlsNames.runMaster('first'), playlistType: 'event' },
+    ...(rest.length ? [{ indices: rest, masterName: hlsNames.runMaster('rest'), playlistType: 'vod' as const }] : []),
   ];
-  const previewPath = `v${first}/index.m3u8`;
-  const stopWatch = watchForFirstSegment(path.join(opts.outDir, previewPath), () => opts.onPreview(previewPath));
+  const hls = hlsFolder(opts.outDir);
+  const previewPath = hlsNames.variantPlaylist(first);
+  const stopWatch = watchForFirstSegment(hls.variantPlaylist(first), () => opts.onPreview(previewPath));
   // One run failing stops the other: its work would be thrown away.
   const siblings = new ToolStop<'sibling_failed'>(opts.signal);
   const runs = parts.map((part, n) => {
@@ -67,10 +69,10 @@ export async function runLadder(ffmpeg: FfmpegRunner, plan: TranscodePlan, opts:
     siblings.dispose();
     stopWatch();
   }
-  const preview = path.join(opts.outDir, previewPath);
+  const preview = hls.variantPlaylist(first);
   await fs.writeFile(preview, eventPlaylistAsVod(await fs.readFile(preview, 'utf8')));
   const masters = await Promise.all(parts.map((p) => fs.readFile(path.join(opts.outDir, p.masterName), 'utf8')));
-  await fs.writeFile(path.join(opts.outDir, MASTER_PLAYLIST_NAME), mergeMasterPlaylists(masters));
+  await fs.writeFile(hls.master, mergeMasterPlaylists(masters));
   await Promise.all(parts.map((p) => fs.rm(path.join(opts.outDir, p.masterName), { force: true })));
 }
 

@@ -1,15 +1,15 @@
 // Pure: subtitle tracks as HLS renditions. Each track becomes subs/<stem>.vtt (WebVTT, converted by
 // ffmpeg from what the site served) with a one-segment playlist subs/<stem>.m3u8, listed in the
 // master playlist as #EXT-X-MEDIA:TYPE=SUBTITLES in group "subs".
+import { hlsNames } from '../../jobs/job-paths';
 import type { FfmpegArgs } from './hls-args';
 
 export const SUBTITLES_GROUP = 'subs';
-export const SUBTITLES_DIR = 'subs';
 
 /** ffmpeg demuxers we convert from; each reads only the one text file (no external references). */
 export type SubtitleFormat = 'webvtt' | 'srt' | 'ass';
 
-/** A track in the HLS output: its language tag, a name for menus, and its files under SUBTITLES_DIR. */
+/** A track in the HLS output: its language tag, a name for menus, and its files under SUBTITLES_DIR (job-paths). */
 export interface SubtitleTrack {
   lang: string;
   name: string;
@@ -78,7 +78,7 @@ export function masterWithSubtitles(master: string, tracks: readonly SubtitleTra
   const media = tracks.map(
     (t) =>
       `#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="${SUBTITLES_GROUP}",NAME="${quotedStringSafe(t.name)}",LANGUAGE="${quotedStringSafe(t.lang)}",` +
-      `DEFAULT=NO,AUTOSELECT=YES,FORCED=NO,URI="${SUBTITLES_DIR}/${t.stem}.m3u8"`,
+      `DEFAULT=NO,AUTOSELECT=YES,FORCED=NO,URI="${hlsNames.subtitle(t.stem, 'm3u8')}"`,
   );
   const out: string[] = [];
   let inserted = false;

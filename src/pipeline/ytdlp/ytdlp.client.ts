@@ -27,8 +27,11 @@ export class YtdlpClient {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  /** `workDir`: the job attempt's own folder, where the cookies file lives for the runs. */
-  async open(job: { ownerId: string; workDir: string }): Promise<OpenedYtdlp> {
+  /**
+   * `runDir`: the run's own folder (a job's attempt folder, or a subscription check's run folder:
+   * jobPaths), whose private folder holds the cookies file for the runs.
+   */
+  async open(job: { ownerId: string; runDir: string }): Promise<OpenedYtdlp> {
     const lease = await this.binary.lease();
     let egress: EgressProxy | null = null;
     let cookiesFile: string | null = null;
@@ -55,11 +58,12 @@ export class YtdlpClient {
       }
       // In a folder only the server's user may enter: yt-dlp writes the jar back on exit, with its umask.
       // It names this process as its owner first, so a sweep removes it if the process is killed.
-      privateDir = await createPrivateFolder(job.workDir);
+      privateDir = await createPrivateFolder(job.runDir);
       cookiesFile = await this.cookies.writeJobCookiesFile(job.ownerId, privateDir);
       if (!cookiesFile) await fs.rm(privateDir, { recursive: true, force: true });
     } catch (err) {
       // Whatever failed (e.g. the cookies could not be written), the folder does not outlive the run.
+      // A folder that will not go now is the worker's sweep's (it has the owner marker): the open's error matters more.
       if (privateDir) await fs.rm(privateDir, { recursive: true, force: true }).catch(() => undefined);
       await close();
       throw err;
