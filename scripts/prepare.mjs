@@ -99,10 +99,11 @@ export function ensureWebBuilt() {
   ensureInstalled(web);
   const files = [
     ...['src', 'public', 'index.html', 'vite.config.ts', 'package-lock.json'].map((f) => path.join(web, f)),
-    // the client imports the server's job, event and user types
+    // the client imports the server's job, event and user types, and its API error codes
     path.join(root, 'src', 'jobs'),
     path.join(root, 'src', 'events'),
     path.join(root, 'src', 'users'),
+    path.join(root, 'src', 'http'),
   ];
   buildWhenStale('the web client', path.join(web, 'dist', '.build-stamp'), files, () => {
     // Type-checked first: the client shares the server's job and event types.

@@ -6,7 +6,8 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import Ajv2020 from 'ajv/dist/2020';
 import type { Browser } from 'playwright-core';
-import { api, ApiHelpers, ApiResponse, AppProcess, login, MAIN_JS, REPO_ROOT, startApp } from './support/app';
+import { API_ERROR_CODES } from '../src/http/api-error-codes';
+import { api, ApiHelpers, ApiResponse, AppProcess, login, MAIN_JS, parseBody, REPO_ROOT, startApp } from './support/app';
 import { launchChromium, newPage, screenshot } from './support/browser';
 import { readSse, waitForState } from './support/jobs';
 import { makeMedia, MediaSet } from './support/media';
@@ -22,6 +23,7 @@ let server: MediaServer;
 let app: AppProcess;
 let admin: ApiHelpers;
 let user: ApiHelpers;
+let userToken: string;
 let anonymous: ApiHelpers;
 let doc: Json;
 let ajv: Ajv2020;
@@ -35,7 +37,8 @@ beforeAll(async () => {
   app = await startApp({ redisUrl: redis.url });
   admin = api(app.baseUrl, (await login(app.baseUrl)).token);
   expect((await admin.post('/api/users', { username: 'docsuser', password: 'correct horse battery', role: 'user' })).status).toBe(201);
-  user = api(app.baseUrl, (await login(app.baseUrl, 'docsuser', 'correct horse battery')).token);
+  userToken = (await login(app.baseUrl, 'docsuser', 'correct horse battery')).token;
+  user = api(app.baseUrl, userToken);
   anonymous = api(app.baseUrl, '');
   const res = await anonymous.get('/api/docs-json');
   expect(res.status).toBe(200);
@@ -104,6 +107,30 @@ test('it is an OpenAPI 3.1 document with tags, security, error responses and wel
   const list = find('get', '/api/jobs').op.parameters.map((p: Json) => p.name);
   expect(list).toEqual(expect.arrayContaining(['state', 'limit', 'cursor', 'parentId']));
   expect(find('get', '/media/{jobId}/{file}').op.parameters.map((p: Json) => p.name)).toEqual(['jobId', 'file']);
+});
+
+test('ApiError.code is the enum of every code in src/http/api-error-codes.ts, in its order', () => {
+  const apiError = doc.components.schemas.ApiError as Json;
+  expect(apiError.required).toContain('code');
+  expect(apiError.properties.code.enum).toEqual([...API_ERROR_CODES]);
+});
+
+test('what is refused before a route runs answers as documented: an undecodable path, bad or oversized JSON, a cross-site POST', async () => {
+  const undecodable = await call(user, 'get', '/api/jobs/{id}', { id: '%FF' });
+  expect([undecodable.status, undecodable.body.code]).toEqual([400, 'bad_request']);
+  const media = await call(user, 'get', '/media/{jobId}/{file}', { jobId: 'nosuchjob000', file: '%FF.ts' });
+  expect([media.status, media.body.code]).toEqual([400, 'bad_request']);
+  // Not JSON at all: sent by hand, since the helpers always serialize.
+  const res = await fetch(`${app.baseUrl}/api/jobs`, { method: 'POST', headers: { Authorization: `Bearer ${userToken}`, 'Content-Type': 'application/json' }, body: '{"url":' });
+  const badJson: ApiResponse = { status: res.status, body: await parseBody(res), headers: res.headers };
+  answers.push({ operation: find('post', '/api/jobs'), res: badJson });
+  expect([badJson.status, badJson.body.code]).toEqual([400, 'invalid_json']);
+  const huge = await call(user, 'post', '/api/jobs', {}, { url: `https://example.com/${'x'.repeat(120 * 1024)}`, format: '720p' });
+  expect([huge.status, huge.body.code]).toEqual([413, 'payload_too_large']);
+  // With the cookie (no bearer) from another site's page: refused before the session is even read.
+  const foreign = await anonymous.request('POST', '/api/subscriptions', {}, { Origin: 'https://elsewhere.example' });
+  answers.push({ operation: find('post', '/api/subscriptions'), res: foreign });
+  expect([foreign.status, foreign.body.code]).toEqual([403, 'cross_site_request']);
 });
 
 test('access is as documented: anonymous gets 401 on session routes, a user gets 403 on admin routes', async () => {
@@ -208,6 +235,10 @@ test('every other JSON answer validates against the documented schema for its st
     checked++;
   }
   expect(checked).toBeGreaterThan(40);
+  // ajv checked each code against the enum above; the union is the enum, so each is an ApiErrorCode.
+  const codes = new Set(answers.filter(({ res }) => res.status >= 400 && typeof res.body === 'object').map(({ res }) => (res.body as Json).code as string));
+  expect([...codes].filter((code) => !(API_ERROR_CODES as readonly string[]).includes(code))).toEqual([]);
+  expect([...codes]).toEqual(expect.arrayContaining(['unauthorized', 'forbidden', 'not_found', 'invalid_request', 'bad_request', 'invalid_json', 'payload_too_large', 'cross_site_request']));
 });
 
 describe('the UI', () => {

@@ -25,7 +25,7 @@ export interface ApiOperation {
   /** A body that is not JSON (a file). */
   rawBody?: { contentType: string; description: string; maxBytes: number };
   success: { status: number; schema?: z.ZodType; contentType?: string; description: string };
-  /** Error statuses besides 401 (and 403 for admin routes), all answered as ApiError. */
+  /** Error statuses the route's own code sends, all answered as ApiError; 500, and 400/401/403/413 that follow from its shape, are added by the document. */
   errors: number[];
 }
 
@@ -43,12 +43,12 @@ export const API_OPERATIONS: ApiOperation[] = [
   // jobs
   { method: 'post', path: '/api/jobs', tag: 'jobs', summary: 'Download and stream a video (or a playlist: a collection)', access: 'user',
     body: { schema: createJobSchema, example: { url: 'https://example.com/watch/1', format: '720p', playlist: true } },
-    success: { status: 201, schema: s.jobSnapshotSchema, description: 'Queued; follow it over socket.io or GET /api/jobs/{id}/events' }, errors: [400, 429, 507] },
+    success: { status: 201, schema: s.jobSnapshotSchema, description: 'Queued; follow it over socket.io or GET /api/jobs/{id}/events' }, errors: [400, 413, 429, 507] },
   { method: 'get', path: '/api/jobs', tag: 'jobs', summary: 'Your jobs, newest first (a collection\'s children with parentId)', access: 'user', query: listJobsSchema,
     success: { status: 200, schema: s.jobPageSchema, description: 'One page' }, errors: [400, 404] },
   { method: 'get', path: '/api/jobs/{id}', tag: 'jobs', summary: 'One job', access: 'user', success: job, errors: [404] },
   { method: 'post', path: '/api/jobs/{id}/cancel', tag: 'jobs', summary: 'Cancel a job (a collection: its children)', access: 'user', success: job, errors: [404, 409] },
-  { method: 'post', path: '/api/jobs/{id}/retry', tag: 'jobs', summary: 'Retry a failed or cancelled job', access: 'user', success: job, errors: [404, 409, 429, 507] },
+  { method: 'post', path: '/api/jobs/{id}/retry', tag: 'jobs', summary: 'Retry a failed or cancelled job', access: 'user', success: job, errors: [404, 409, 413, 429, 507] },
   { method: 'delete', path: '/api/jobs/{id}', tag: 'jobs', summary: 'Delete a job and its media', access: 'user', success: none('Deleted'), errors: [404] },
   { method: 'get', path: '/api/jobs/{id}/events', tag: 'jobs', summary: 'The job\'s snapshots as Server-Sent Events (event: job), until it ends', access: 'user',
     success: { status: 200, contentType: 'text/event-stream', description: 'Each event\'s data is a JobSnapshot' }, errors: [404] },
@@ -80,8 +80,8 @@ export const API_OPERATIONS: ApiOperation[] = [
     body: { schema: createUserSchema, example: { username: 'docs-example', password: 'a long passphrase', role: 'user' } }, success: { status: 201, schema: s.userSchema, description: 'Created' }, errors: [400, 409] },
   { method: 'get', path: '/api/users', tag: 'users', summary: 'Every account', access: 'admin', success: { status: 200, schema: s.listOf(s.userSchema), description: 'All accounts' }, errors: [] },
   { method: 'patch', path: '/api/users/{id}', tag: 'users', summary: 'Change password, role or disabled (ends the account\'s sessions)', access: 'admin',
-    body: { schema: patchUserSchema, example: { disabled: false } }, success: { status: 200, schema: s.userSchema, description: 'Updated' }, errors: [400, 404, 409] },
-  { method: 'delete', path: '/api/users/{id}', tag: 'users', summary: 'Delete an account with its sessions, jobs, media and subscriptions', access: 'admin', success: none('Deleted'), errors: [404, 409] },
+    body: { schema: patchUserSchema, example: { disabled: false } }, success: { status: 200, schema: s.userSchema, description: 'Updated' }, errors: [400, 404, 409, 503] },
+  { method: 'delete', path: '/api/users/{id}', tag: 'users', summary: 'Delete an account with its sessions, jobs, media and subscriptions', access: 'admin', success: none('Deleted'), errors: [404, 409, 503] },
   // operations
   { method: 'get', path: '/api/health', tag: 'operations', summary: 'Redis, tools, disk and the yt-dlp in use', access: 'public', success: { status: 200, schema: s.healthSchema, description: 'Healthy' }, errors: [503] },
   { method: 'get', path: '/api/health/live', tag: 'operations', summary: 'The process answers', access: 'public', success: { status: 200, schema: z.object({ status: z.literal('ok') }), description: 'Alive' }, errors: [] },

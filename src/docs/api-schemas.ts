@@ -1,6 +1,7 @@
 // The shapes the API answers with, written once as zod for the OpenAPI document and for tests that
 // validate real answers against it. Pure: zod and the shared types only (jest may import it).
 import { z } from 'zod';
+import { API_ERROR_CODES } from '../http/api-error-codes';
 import { JOB_ERROR_CODES, JOB_FORMATS, JOB_KINDS, JOB_STATES, JobSnapshot } from '../jobs/job.types';
 import { WEBHOOK_EVENTS } from '../webhooks/webhook.types';
 
@@ -85,7 +86,7 @@ export const apiErrorSchema = z
     statusCode: z.number().int(),
     error: z.string().describe('The HTTP reason phrase'),
     message: z.string().describe('A sentence for people'),
-    code: z.string().describe('Stable, for machines, e.g. not_found, invalid_request'),
+    code: z.enum(API_ERROR_CODES).describe('Stable, for machines: every code is listed, with its meaning, in src/http/api-error-codes.ts'),
   })
   .loose() // a failed health check adds its report (status, details)
   .meta({ id: 'ApiError' });

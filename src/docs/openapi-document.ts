@@ -1,6 +1,7 @@
 // The OpenAPI 3.1 document, built from API_OPERATIONS and the zod schemas the controllers validate with.
 import { STATUS_CODES } from 'node:http';
 import { z } from 'zod';
+import { SAFE_METHODS } from '../http/same-origin';
 import { API_OPERATIONS, ApiOperation } from './api-operations';
 import * as shapes from './api-schemas';
 import { apiErrorSchema } from './api-schemas';
@@ -60,6 +61,17 @@ const errorResponse = (status: number): Json => ({
   content: { 'application/json': { schema: { $ref: '#/components/schemas/ApiError' } } },
 });
 
+/** The error statuses that follow from a route's shape, before its own code runs (src/http/error.filter.ts). */
+function statusesFromShape(op: ApiOperation): number[] {
+  const statuses = [500]; // internal_error: anything unexpected
+  if (op.path.includes('{')) statuses.push(400); // bad_request: a path that does not decode (%FF)
+  if (op.body) statuses.push(400, 413); // invalid_json, invalid_request; payload_too_large past the parser's limit
+  if (op.access !== 'public') statuses.push(401); // unauthorized: no valid session
+  if (op.access === 'admin') statuses.push(403); // forbidden: not an admin
+  if (!SAFE_METHODS.has(op.method.toUpperCase())) statuses.push(403); // cross_site_request: with the cookie, from another site
+  return statuses;
+}
+
 function operationObject(op: ApiOperation, responses: Map<z.ZodType, Json>): Json {
   const pathParams = [...op.path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
   const queryParams = op.query
@@ -71,7 +83,7 @@ function operationObject(op: ApiOperation, responses: Map<z.ZodType, Json>): Jso
   const success: Json = { description: op.success.description };
   if (op.success.schema) success.content = { 'application/json': { schema: responses.get(op.success.schema) } };
   else if (op.success.contentType) success.content = { [op.success.contentType]: { schema: { type: /json$/.test(op.success.contentType) ? 'object' : 'string' } } };
-  const errorStatuses = [...new Set([...(op.access === 'public' ? [] : [401]), ...(op.access === 'admin' ? [403] : []), ...op.errors])].sort();
+  const errorStatuses = [...new Set([...statusesFromShape(op), ...op.errors])].sort();
   const body: Json = {};
   if (op.body) {
     body.requestBody = { required: true, content: { 'application/json': { schema: requestJsonSchema(op.body.schema), example: op.body.example } } };
@@ -100,7 +112,11 @@ export function buildOpenApiDocument(version: string): Json {
     info: {
       title: 'vidpipe',
       version,
-      description: 'Download a video page, stream it as HLS. Every error answers `{ statusCode, error, message, code }`; anything of another user answers 404 like something that does not exist. Live progress: socket.io namespace `/jobs` (see the README).',
+      description:
+        'Download a video page, stream it as HLS. Every error answers `{ statusCode, error, message, code }` (`code`: one of ApiError.code\'s enum, ' +
+        'each explained in src/http/api-error-codes.ts); anything of another user answers 404 like something that does not exist. A JSON body is read before ' +
+        'routing, so any route answers one that does not parse 400 `invalid_json` and one over 100 KiB 413 `payload_too_large`. Bull Board (`/admin/queues`, ' +
+        'admins only) is an HTML page with its own JSON, not part of this API. Live progress: socket.io namespace `/jobs` (see the README).',
     },
     tags: Object.entries(TAGS).map(([name, description]) => ({ name, description })),
     security: [{ session: [] }, { bearer: [] }],

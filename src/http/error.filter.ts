@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@n
 import type { Response } from 'express';
 import { STATUS_CODES } from 'node:http';
 import { ApiError } from './api-error';
+import { ApiErrorCode, isApiErrorCode } from './api-error-codes';
 
 /** Every HTTP error leaves as `{ statusCode, error, message, code }`. */
 @Catch()
@@ -24,7 +25,7 @@ export class ErrorFilter implements ExceptionFilter {
       if (isHealthReport(obj)) {
         // Terminus's report: say which checks failed, and keep the details.
         const failing = Object.keys(obj.error ?? {}).join(', ') || 'unknown';
-        res.status(status).json({ statusCode: status, error: STATUS_CODES[status], message: `Not healthy: ${failing} failed.`, code: 'unhealthy', status: obj.status, details: obj.details });
+        res.status(status).json({ statusCode: status, error: STATUS_CODES[status], message: `Not healthy: ${failing} failed.`, code: 'unhealthy' satisfies ApiErrorCode, status: obj.status, details: obj.details });
         return;
       }
       const message = Array.isArray(obj.message) ? obj.message.join('; ') : String(obj.message ?? exception.message);
@@ -32,7 +33,7 @@ export class ErrorFilter implements ExceptionFilter {
         statusCode: status,
         error: STATUS_CODES[status] ?? 'Error',
         message,
-        code: typeof obj.code === 'string' ? obj.code : codeForStatus(status),
+        code: isApiErrorCode(obj.code) ? obj.code : codeForStatus(status),
       });
       return;
     }
@@ -50,6 +51,10 @@ function isHealthReport(obj: Record<string, unknown>): obj is { status: string; 
   return typeof obj.status === 'string' && typeof obj.details === 'object' && obj.details !== null;
 }
 
-function codeForStatus(status: number): string {
-  return (STATUS_CODES[status] ?? 'error').toLowerCase().replace(/[^a-z]+/g, '_');
+// What Nest, Express and body-parser refuse before a route runs: no route (404), an undecodable path
+// (400), a body too large (413) or in a charset the parser does not read (415).
+const FRAMEWORK_CODES: Partial<Record<number, ApiErrorCode>> = { 400: 'bad_request', 404: 'not_found', 413: 'payload_too_large', 415: 'unsupported_media_type' };
+
+function codeForStatus(status: number): ApiErrorCode {
+  return FRAMEWORK_CODES[status] ?? (status >= 500 ? 'internal_error' : 'bad_request');
 }

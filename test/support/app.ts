@@ -5,6 +5,7 @@ import path from 'node:path';
 import { ExitInfo, exitOf, freePort, hasExited, makeTempDir, removeDir, sleep, terminate, trackChild } from './util';
 import { childProcessesOf, describe } from './process';
 import { CONFIG_KEYS } from '../../src/config/config';
+import { isApiErrorCode } from '../../src/http/api-error-codes';
 
 export const REPO_ROOT = path.resolve(__dirname, '../..');
 export const MAIN_JS = path.join(REPO_ROOT, 'dist', 'main.js');
@@ -283,7 +284,12 @@ export function api(baseUrl: string, token: string): ApiHelpers {
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),
     });
-    return { status: res.status, body: await parseBody(res), headers: res.headers };
+    const answer = { status: res.status, body: await parseBody(res), headers: res.headers };
+    // Every suite's error answers carry a code from the one list the document's enum is made of.
+    if (answer.status >= 400 && typeof answer.body === 'object' && answer.body && 'code' in answer.body && !isApiErrorCode(answer.body.code)) {
+      throw new Error(`${method} ${p} answered ${answer.status} with code ${JSON.stringify(answer.body.code)}, not in src/http/api-error-codes.ts`);
+    }
+    return answer;
   };
   return {
     baseUrl,

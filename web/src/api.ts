@@ -1,5 +1,6 @@
 // The REST API as the browser uses it: same origin, the session cookie, JSON errors with a code
 // and a sentence. A 401 on any call but login means the session ended elsewhere: listeners hear it.
+import { type ApiErrorCode, isApiErrorCode } from '@server/http/api-error-codes';
 import type { JobFormat, JobSnapshot, JobState } from '@server/jobs/job.types';
 import type { User, UserRole } from '@server/users/user.types';
 import type { Subscription } from '@server/subscriptions/subscription.types';
@@ -35,10 +36,13 @@ export interface CookiesStatus {
   updatedAt: string | null;
 }
 
+/** The server's codes (src/http/api-error-codes.ts), or the client's own: no answer, or an answer without a known code. */
+export type ApiFailureCode = ApiErrorCode | 'unreachable' | 'http_error';
+
 export class ApiFailure extends Error {
   constructor(
     readonly status: number,
-    readonly code: string,
+    readonly code: ApiFailureCode,
     message: string,
   ) {
     super(message);
@@ -89,7 +93,7 @@ async function call<T>(method: string, path: string, opts: CallOptions = {}, ret
       return call<T>(method, path, opts, true);
     }
     if (res.status === 401 && !opts.expect401) sessionEndedListeners.forEach((l) => l());
-    throw new ApiFailure(res.status, data.code ?? 'http_error', data.message ?? `The server answered ${res.status}.`);
+    throw new ApiFailure(res.status, isApiErrorCode(data.code) ? data.code : 'http_error', data.message ?? `The server answered ${res.status}.`);
   }
   return data as T;
 }
