@@ -211,11 +211,12 @@ it('shows the webhook’s deliveries for the collection, signed with the secret 
 
 it('downloads the file under its title, and plays the full hls.js build with a subtitle menu and cues', async () => {
   await page.goto('/');
+  await page.locator('[data-testid=job]').first().waitFor();
+  const before = await page.locator('[data-testid=job]').evaluateAll((cards) => cards.map((c) => c.getAttribute('data-id')));
   await page.getByLabel('Video link').fill(server.url('/subs.html'));
   await page.getByRole('button', { name: 'Download' }).click();
-  const first = page.locator(`[data-testid=job]:not([data-id="${collectionId}"])`).first();
-  await first.waitFor();
-  const id = (await first.getAttribute('data-id'))!;
+  // The new card, not one already listed (under load it may appear after the list's first card is read).
+  const id = await waitFor('the new card', () => page.locator('[data-testid=job]').evaluateAll((cards, known) => cards.map((c) => c.getAttribute('data-id')).find((x) => x && !known.includes(x)) ?? '', before), (v) => v !== '', 30_000);
   await waitFor('completed', () => card(page, id).getAttribute('data-state'), (s) => s === 'completed', 60_000);
   const onCard = card(page, id).getByRole('link', { name: 'Download file' });
   expect(await onCard.getAttribute('href')).toBe(`/api/jobs/${id}/file`);
