@@ -64,6 +64,8 @@ it('takes the two entries at once, then exactly the one the page gains, on "chec
     lastCheckedAt: null,
     seen: 0,
     lastError: null,
+    lastErrorKey: null,
+    lastErrorParams: null,
     createdAt: expect.any(String),
   });
   const id = created.body.id;
@@ -206,6 +208,7 @@ describe('caps and limits (USER_MAX_SUBSCRIPTIONS=3, USER_MAX_WEBHOOKS=2, USER_M
     expect(created.status).toBe(201);
     const checked = await checkedAfter(who, created.body.id, null);
     expect(checked.lastError).toMatch(/^Not checked: your videos use .+ of your 1 bytes; delete some to make room\.$/);
+    expect(checked).toMatchObject({ lastErrorKey: 'subscription.over_quota', lastErrorParams: { used: expect.any(String), max: '1 bytes' } });
     expect(checked.seen).toBe(0);
     expect((await jobsOf(who)).map((j) => j.id)).toEqual([posted.body.id]);
     expect(server.requests.slice(before)).toEqual([]); // not even the page

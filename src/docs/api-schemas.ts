@@ -130,6 +130,8 @@ export const subscriptionSchema = z
     lastCheckedAt: isoTime.nullable(),
     seen: z.number().int(),
     lastError: z.string().nullable(),
+    lastErrorKey: z.string().nullable().describe("lastError's sentence key, for clients that say it in another language; null when it has none."),
+    lastErrorParams: messageParams.nullable().describe("The values of lastErrorKey's sentence; null when there is no key."),
     createdAt: isoTime,
   })
   .meta({ id: 'Subscription' });

@@ -111,6 +111,10 @@ export const ENGLISH = {
     `The server ran out of disk space (${p.free} free; it keeps ${p.floor} free), so this job was stopped and its partial files removed. Retry it once space has been freed.`,
   'error.storage_full': (p: { used: string; max: string }) =>
     `Your videos use ${p.used} of your ${p.max}, so this one was not downloaded; delete some to make room, then retry it.`,
+  // ---- why a subscription's last check found nothing (its `lastError`; a listing's own failure keeps its error key) ----
+  'subscription.account_disabled': () => 'Not checked: the account is disabled.',
+  'subscription.over_quota': (p: { used: string; max: string }) => `Not checked: your videos use ${p.used} of your ${p.max}; delete some to make room.`,
+  'subscription.check_failed': (p: { reason: string }) => `The check failed: ${p.reason}`,
 } as const;
 
 export type SentenceKey = keyof typeof ENGLISH;

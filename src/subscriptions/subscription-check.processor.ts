@@ -6,6 +6,7 @@ import type { Job, Queue } from 'bullmq';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { formatBytes } from '../common/format';
 import { keys } from '../jobs/job-keys';
+import { ENGLISH, say, type SentenceKey } from '../jobs/job-messages';
 import { jobPaths } from '../jobs/job-paths';
 import type { JobLimits } from '../jobs/job-records';
 import { JobStore } from '../jobs/job.store';
@@ -18,8 +19,34 @@ import { YtdlpClient } from '../pipeline/ytdlp/ytdlp.client';
 import type { PlaylistEntry } from '../pipeline/ytdlp/ytdlp-playlist';
 import { RedisService } from '../redis/redis.module';
 import type { UserRole } from '../users/user.types';
-import { StoredSubscription, SubscriptionRecords } from './subscription-records';
+import { CheckError, StoredSubscription, SubscriptionRecords } from './subscription-records';
 import { SubscriptionCheck, subscriptionKeys, SUBSCRIPTIONS_QUEUE } from './subscription.types';
+
+/** A said sentence as a check's error. */
+const keyed = (m: ReturnType<typeof say>): CheckError => ({ message: m.message, key: m.messageKey, params: m.messageParams });
+
+const isSentenceKey = (key: string): key is SentenceKey => Object.prototype.hasOwnProperty.call(ENGLISH, key);
+
+/**
+ * A listing's failure: its own key and values when it has them, else its code's sentence (the web
+ * falls back to the English when that sentence needs values it does not have).
+ */
+function pipelineCheckError(err: PipelineError): CheckError {
+  const key = err.key ?? (isSentenceKey(`error.${err.code}`) ? (`error.${err.code}` as SentenceKey) : null);
+  return { message: err.message, key, params: key ? (err.params ?? {}) : null };
+}
+
+/** The key and values of a refused URL (its English sentence is the verdict's own). */
+function urlError(code: 'invalid_url' | 'private_address', url: string): { key: SentenceKey; params?: { host: string } } {
+  if (code === 'invalid_url') return { key: 'error.invalid_url' };
+  let host = url;
+  try {
+    host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+  } catch {
+    // the sentence keeps the whole link
+  }
+  return { key: 'error.private_address', params: { host } };
+}
 
 /** A listing that hangs must not hold the subscriptions queue for ever. */
 const CHECK_TIMEOUT_MS = 5 * 60_000;
@@ -57,7 +84,7 @@ export class SubscriptionCheckProcessor extends WorkerHost {
     }
     // A disabled account's subscriptions wait: nothing is fetched for it until an admin enables it.
     if (disabled === '1') {
-      await this.records.checked(sub.id, 'Not checked: the account is disabled.');
+      await this.records.checked(sub.id, keyed(say('subscription.account_disabled')));
       return;
     }
     // The owner's limits as they are now (a quota set, or a role changed, since subscribing).
@@ -68,28 +95,28 @@ export class SubscriptionCheckProcessor extends WorkerHost {
       await this.records.checked(sub.id, full);
       return;
     }
-    let lastError: string | null = null;
+    let lastError: CheckError | null = null;
     try {
       const made = await this.check(sub, limits);
       if (made > 0) this.logger.log(`Subscription ${sub.id}: ${made} new video(s)`);
     } catch (err) {
-      lastError = err instanceof PipelineError ? err.message : `The check failed: ${(err as Error).message}`;
+      lastError = err instanceof PipelineError ? pipelineCheckError(err) : keyed(say('subscription.check_failed', { reason: (err as Error).message }));
     }
     await this.records.checked(sub.id, lastError);
   }
 
   /** The sentence for an owner whose finished media already fill their quota; null otherwise. */
-  private async overQuota(ownerId: string, limits: JobLimits): Promise<string | null> {
+  private async overQuota(ownerId: string, limits: JobLimits): Promise<CheckError | null> {
     if (limits.maxMediaBytes === 0) return null;
     const used = await this.store.mediaBytesOf(ownerId);
     if (used < limits.maxMediaBytes) return null;
-    return `Not checked: your videos use ${formatBytes(used)} of your ${formatBytes(limits.maxMediaBytes)}; delete some to make room.`;
+    return keyed(say('subscription.over_quota', { used: formatBytes(used), max: formatBytes(limits.maxMediaBytes) }));
   }
 
   /** The number of jobs made. */
   private async check(sub: StoredSubscription, limits: JobLimits): Promise<number> {
     const verdict = await checkUrl(sub.url, { allowPrivate: this.config.allowPrivateUrls, allowAddresses: this.config.allowedPrivateAddresses });
-    if (!verdict.ok) throw new PipelineError(verdict.code, verdict.message);
+    if (!verdict.ok) throw new PipelineError({ ...urlError(verdict.code, sub.url), code: verdict.code, message: verdict.message });
     const entries = await this.list(sub);
     let made = 0;
     for (const entry of entries) {

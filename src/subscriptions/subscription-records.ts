@@ -1,7 +1,7 @@
 // Subscriptions in Redis: a plain class over an ioredis client (no NestJS), like JobRecords.
 import { randomBytes } from 'node:crypto';
 import type { Redis, Result } from 'ioredis';
-import type { JobFormat } from '../jobs/job.types';
+import type { JobFormat, MessageParams } from '../jobs/job.types';
 import { Subscription, subscriptionKeys } from './subscription.types';
 
 declare module 'ioredis' {
@@ -43,6 +43,24 @@ redis.call('DEL', oneKey, seenKey)
 return redis.call('ZREM', ownerKey, id)
 `;
 
+/** Why a check found nothing: the English sentence, and its key and values when it has them. */
+export interface CheckError {
+  message: string;
+  key?: string | null;
+  params?: MessageParams | null;
+}
+
+/** Stored values (JSON); a record from before keys, or one that does not parse, has none. */
+function paramsOf(json: string | undefined): MessageParams {
+  if (!json) return {};
+  try {
+    const parsed: unknown = JSON.parse(json);
+    return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as MessageParams) : {};
+  } catch {
+    return {};
+  }
+}
+
 export interface StoredSubscription extends Subscription {
   ownerId: string;
 }
@@ -62,7 +80,7 @@ export class SubscriptionRecords {
   async create(input: { ownerId: string; url: string; format: JobFormat; intervalMinutes: number }, max: number): Promise<CreateOutcome> {
     const id = randomBytes(9).toString('base64url');
     const createdAt = new Date().toISOString();
-    const fields = { id, ...input, lastCheckedAt: '', lastError: '', createdAt };
+    const fields = { id, ...input, lastCheckedAt: '', lastError: '', lastErrorKey: '', lastErrorParams: '', createdAt };
     const [status, otherId] = await this.redis.vpCreateSubscription(
       subscriptionKeys.one(id), subscriptionKeys.ofOwner(input.ownerId), subscriptionKeys.urlsOf(input.ownerId),
       id, input.url, String(max), String(Date.now()), subscriptionKeys.one(''),
@@ -70,7 +88,7 @@ export class SubscriptionRecords {
     );
     if (status === 0) return { kind: 'too_many' };
     if (status === -1) return { kind: 'already_subscribed', existingId: otherId };
-    return { kind: 'created', subscription: { id, ...input, lastCheckedAt: null, lastError: null, createdAt, seen: 0 } };
+    return { kind: 'created', subscription: { id, ...input, lastCheckedAt: null, lastError: null, lastErrorKey: null, lastErrorParams: null, createdAt, seen: 0 } };
   }
 
   async get(id: string): Promise<StoredSubscription | null> {
@@ -84,6 +102,8 @@ export class SubscriptionRecords {
       intervalMinutes: Number(fields.intervalMinutes),
       lastCheckedAt: fields.lastCheckedAt || null,
       lastError: fields.lastError || null,
+      lastErrorKey: (fields.lastError && fields.lastErrorKey) || null,
+      lastErrorParams: fields.lastError && fields.lastErrorKey ? paramsOf(fields.lastErrorParams) : null,
       createdAt: fields.createdAt,
       seen,
     };
@@ -96,11 +116,11 @@ export class SubscriptionRecords {
   }
 
   /** After a check; nothing is written for a subscription deleted meanwhile. */
-  async checked(id: string, lastError: string | null): Promise<void> {
+  async checked(id: string, lastError: CheckError | null): Promise<void> {
     const key = subscriptionKeys.one(id);
     await this.redis.eval(
-      "if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], 'lastCheckedAt', ARGV[1], 'lastError', ARGV[2]) end",
-      1, key, new Date().toISOString(), lastError ?? '',
+      "if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], 'lastCheckedAt', ARGV[1], 'lastError', ARGV[2], 'lastErrorKey', ARGV[3], 'lastErrorParams', ARGV[4]) end",
+      1, key, new Date().toISOString(), lastError?.message ?? '', lastError?.key ?? '', lastError?.key ? JSON.stringify(lastError.params ?? {}) : '',
     );
   }
 

@@ -1,5 +1,5 @@
 // A subscription as the API shows it, and its Redis keys. Pure: no NestJS.
-import type { JobFormat } from '../jobs/job.types';
+import type { JobFormat, MessageParams } from '../jobs/job.types';
 
 export const SUBSCRIPTIONS_QUEUE = 'subscriptions';
 export const DEFAULT_INTERVAL_MINUTES = 360;
@@ -15,6 +15,10 @@ export interface Subscription {
   seen: number;
   /** Why the last check could not list the source, as a sentence; null when it could. */
   lastError: string | null;
+  /** `lastError`'s sentence key (src/jobs/job-messages.ts) for the web to say it in the reader's language; null when it has none. */
+  lastErrorKey: string | null;
+  /** The values of `lastErrorKey`'s sentence; null when there is no key. */
+  lastErrorParams: MessageParams | null;
   createdAt: string;
 }
 
@@ -24,7 +28,7 @@ export interface SubscriptionCheck {
 }
 
 export const subscriptionKeys = {
-  /** Hash: id, ownerId, url, format, intervalMinutes, lastCheckedAt, lastError, createdAt (its finds are held to the owner's limits at each check). */
+  /** Hash: id, ownerId, url, format, intervalMinutes, lastCheckedAt, lastError, lastErrorKey, lastErrorParams (JSON), createdAt (its finds are held to the owner's limits at each check). */
   one: (id: string) => `vp:subscription:${id}`,
   /** Set of every entry URL it has seen: a check makes jobs only for URLs it adds here. */
   seen: (id: string) => `vp:subscription:${id}:seen`,

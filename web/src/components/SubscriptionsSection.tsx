@@ -3,7 +3,7 @@
 import { type FormEvent, useCallback, useEffect, useId, useRef, useState } from 'react';
 import { JOB_FORMATS, type JobFormat } from '@server/jobs/job.types';
 import { api, type Subscription } from '../api';
-import { apiErrorText } from '../lib/server-text';
+import { apiErrorText, serverText } from '../lib/server-text';
 import { useI18n } from '../i18n';
 import { formatMoment } from '../lib/format';
 
@@ -105,7 +105,7 @@ export function SubscriptionsSection() {
               <span data-testid="last-checked">{sub.lastCheckedAt ? t('subs.lastChecked', { time: formatMoment(sub.lastCheckedAt, lang) }) : t('subs.never')}</span>
               <span data-testid="seen">{t('subs.seen', { n: sub.seen })}</span>
             </p>
-            {sub.lastError && <p className="message error-text">{sub.lastError}</p>}
+            {sub.lastError && <p className="message error-text">{serverText(lang, sub.lastErrorKey, sub.lastErrorParams, sub.lastError)}</p>}
             <div className="row">
               <button type="button" onClick={() => void checkNow(sub)} disabled={checking.has(sub.id)}>
                 {checking.has(sub.id) ? t('subs.checking') : t('subs.check')}

@@ -91,6 +91,10 @@ export const serverEn = {
   'error.disk_full':
     'The server ran out of disk space ({free} free; it keeps {floor} free), so this job was stopped and its partial files removed. Retry it once space has been freed.',
   'error.storage_full': 'Your videos use {used} of your {max}, so this one was not downloaded; delete some to make room, then retry it.',
+  // ---- why a subscription's last check found nothing ----
+  'subscription.account_disabled': 'Not checked: the account is disabled.',
+  'subscription.over_quota': 'Not checked: your videos use {used} of your {max}; delete some to make room.',
+  'subscription.check_failed': 'The check failed: {reason}',
   // ---- API errors, by `code` (the server's sentence has the exact numbers; these say what to do) ----
   'api.too_many_jobs': 'You have as many jobs queued or running as you may; wait for one to finish.',
   'api.too_many_submissions': 'You have started as many jobs this minute as you may; try again in a minute.',
@@ -202,6 +206,9 @@ export const serverZhCN: Record<ServerMessageKey, string> = {
   'error.stalled.transcode': '转换在 {idle} 内没有任何进展，所以已停止。',
   'error.disk_full': '服务器磁盘空间不足（剩余 {free}；需要保留 {floor}），所以这个任务已停止，部分文件已删除。腾出空间后请重试。',
   'error.storage_full': '你的视频已占用 {used}（上限 {max}），所以这个视频没有下载；请删除一些视频腾出空间，然后重试。',
+  'subscription.account_disabled': '未检查：该账户已被停用。',
+  'subscription.over_quota': '未检查：你的视频已占用 {used}（上限 {max}）；请删除一些视频腾出空间。',
+  'subscription.check_failed': '检查失败：{reason}',
   'api.too_many_jobs': '你排队或进行中的任务已达上限；请等一个任务完成。',
   'api.too_many_submissions': '你这一分钟开始的任务已达上限；请一分钟后再试。',
   'api.storage_full': '你的视频已用完你的全部空间；请删除一些视频腾出空间。',

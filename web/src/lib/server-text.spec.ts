@@ -47,6 +47,8 @@ const SAMPLES: Partial<Record<SentenceKey, Record<string, string | number>>> = {
   'error.stalled.transcode': { idle: '30 s' },
   'error.disk_full': { free: '90 MB', floor: '1 GB' },
   'error.storage_full': { used: '2 GB', max: '2 GB' },
+  'subscription.over_quota': { used: '2 GB', max: '2 GB' },
+  'subscription.check_failed': { reason: 'Connection is closed.' },
 };
 const KEYS = Object.keys(ENGLISH) as SentenceKey[];
 const said = (key: SentenceKey) => (say as (k: SentenceKey, p?: object) => ReturnType<typeof say>)(key, SAMPLES[key]);
