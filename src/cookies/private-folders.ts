@@ -191,6 +191,7 @@ export async function removeOrphanPrivateFolders(
 ): Promise<number> {
   let removed = 0;
   for (const folder of await findPrivateFolders(config.workDir)) {
+    // Not judged (Redis away, a marker unreadable): kept for now, the next sweep in 30 s judges again.
     const orphan = await orphanOf(folder.dir, redis).catch(() => null);
     if (!orphan) continue;
     // A retried job may have made a new folder at the same path since it was judged: leave that one be.
