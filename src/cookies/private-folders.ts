@@ -113,7 +113,7 @@ async function subfolders(dir: string): Promise<string[]> {
 /** `private` under `runDir` when it is a real folder (a symlink there is not ours to follow). */
 async function privateIn(runDir: string): Promise<string | null> {
   const dir = privateFolderIn(runDir);
-  const stat = await fsp.lstat(dir).catch(() => null);
+  const stat = await fsp.lstat(dir).catch(() => null); // none there: this run has no private folder
   return stat?.isDirectory() ? dir : null;
 }
 
@@ -157,7 +157,7 @@ export async function readOwnerMarker(dir: string): Promise<FolderOwner | null> 
   } catch {
     return null;
   } finally {
-    await handle?.close().catch(() => undefined);
+    await handle?.close().catch(() => undefined); // a read-only handle: the marker is read either way
   }
 }
 
@@ -195,7 +195,7 @@ export async function removeOrphanPrivateFolders(
     const orphan = await orphanOf(folder.dir, redis).catch(() => null);
     if (!orphan) continue;
     // A retried job may have made a new folder at the same path since it was judged: leave that one be.
-    const now = await fsp.lstat(folder.dir).catch(() => null);
+    const now = await fsp.lstat(folder.dir).catch(() => null); // gone meanwhile: nothing left to remove
     if (!now || now.ino !== orphan.ino || now.dev !== orphan.dev) continue;
     await fsp.rm(folder.dir, { recursive: true, force: true });
     if (folder.subscriptionRunDir) {

@@ -54,17 +54,21 @@ export async function unfinishedJobs(redis: Redis, now = Date.now()): Promise<Un
   return out;
 }
 
-/** Owners with jobs on their waiting list. */
-export async function ownersWithWaitingJobs(redis: Redis): Promise<string[]> {
-  const prefix = keys.waitingJobsOf('');
-  const owners: string[] = [];
+/** Every key under `prefix` (SCAN, never KEYS: a large Redis is not held up), with the prefix cut off. */
+export async function scanSuffixes(redis: Redis, prefix: string): Promise<string[]> {
+  const found: string[] = [];
   let cursor = '0';
   do {
-    const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-    owners.push(...found.map((k) => k.slice(prefix.length)));
+    const [next, page] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+    found.push(...page.map((k) => k.slice(prefix.length)));
     cursor = next;
   } while (cursor !== '0');
-  return owners;
+  return found;
+}
+
+/** Owners with jobs on their waiting list. */
+export function ownersWithWaitingJobs(redis: Redis): Promise<string[]> {
+  return scanSuffixes(redis, keys.waitingJobsOf(''));
 }
 
 /** One place in an owner's active set, and what its job is now (null: no record). */
@@ -76,23 +80,16 @@ export interface HeldPlace {
 
 /** Every place held in every owner's active set (the active-jobs quota), with its job's state. */
 export async function heldPlaces(redis: Redis): Promise<HeldPlace[]> {
-  const prefix = keys.activeJobsOf('');
   const out: HeldPlace[] = [];
-  let cursor = '0';
-  do {
-    const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-    for (const key of found) {
-      const ownerId = key.slice(prefix.length);
-      const ids = await redis.smembers(key);
-      const pipe = redis.pipeline();
-      for (const id of ids) pipe.hmget(keys.job(id), 'state', 'parentId', 'attempt');
-      const rows = (await pipe.exec()) ?? [];
-      for (const [i, [err, value]] of rows.entries()) {
-        const [state, parentId, attempt] = (err ? [] : value) as (string | null)[];
-        out.push({ ownerId, id: ids[i], job: state ? { state: state as JobState, parentId: parentId || null, attempt: Number(attempt) } : null });
-      }
+  for (const ownerId of await scanSuffixes(redis, keys.activeJobsOf(''))) {
+    const ids = await redis.smembers(keys.activeJobsOf(ownerId));
+    const pipe = redis.pipeline();
+    for (const id of ids) pipe.hmget(keys.job(id), 'state', 'parentId', 'attempt');
+    const rows = (await pipe.exec()) ?? [];
+    for (const [i, [err, value]] of rows.entries()) {
+      const [state, parentId, attempt] = (err ? [] : value) as (string | null)[];
+      out.push({ ownerId, id: ids[i], job: state ? { state: state as JobState, parentId: parentId || null, attempt: Number(attempt) } : null });
     }
-    cursor = next;
-  } while (cursor !== '0');
+  }
   return out;
 }

@@ -4,21 +4,11 @@ import fs from 'node:fs/promises';
 import type { Redis } from 'ioredis';
 import type { Queue } from 'bullmq';
 import { JOB_ID_PATTERN, keys } from '../jobs/job-keys';
+import { scanSuffixes } from '../jobs/job-scan';
 import { jobPaths, JobPathRoots } from '../jobs/job-paths';
 import { SubscriptionRecords } from '../subscriptions/subscription-records';
 import { scheduleChecks } from '../subscriptions/subscription-schedule';
 import { SubscriptionCheck, subscriptionKeys } from '../subscriptions/subscription.types';
-
-async function scanKeys(redis: Redis, pattern: string): Promise<string[]> {
-  const found: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, page] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
-    found.push(...page);
-    cursor = next;
-  } while (cursor !== '0');
-  return found;
-}
 
 /**
  * Job folders (media, and work folders of jobs) whose job no longer exists and that nothing
@@ -46,8 +36,7 @@ export async function orphanedJobFolders(redis: Redis, roots: JobPathRoots, grac
 
 /** Owners of jobs whose account is gone: a removal whose process died before their jobs went. */
 export async function ownersRemoved(redis: Redis): Promise<string[]> {
-  const prefix = keys.jobsOfOwner('');
-  const owners = (await scanKeys(redis, `${prefix}*`)).map((k) => k.slice(prefix.length));
+  const owners = await scanSuffixes(redis, keys.jobsOfOwner(''));
   const gone: string[] = [];
   for (const owner of owners) if (!(await redis.exists(keys.user(owner)))) gone.push(owner);
   return gone;
@@ -56,11 +45,10 @@ export async function ownersRemoved(redis: Redis): Promise<string[]> {
 /** Schedules every subscription older than `graceMs` that has no job scheduler; returns their ids. */
 export async function scheduleUnscheduled(redis: Redis, queue: Queue<SubscriptionCheck>, graceMs: number): Promise<string[]> {
   const records = new SubscriptionRecords(redis);
-  const prefix = subscriptionKeys.ofOwner('');
-  const ownerKeys = (await scanKeys(redis, `${prefix}*`)).filter((k) => !k.endsWith(':urls'));
+  const owners = (await scanSuffixes(redis, subscriptionKeys.ofOwner(''))).filter((k) => !k.endsWith(':urls'));
   const scheduled: string[] = [];
-  for (const ownerKey of ownerKeys) {
-    for (const id of await redis.zrange(ownerKey, '0', '-1')) {
+  for (const owner of owners) {
+    for (const id of await redis.zrange(subscriptionKeys.ofOwner(owner), '0', '-1')) {
       const sub = await records.get(id);
       if (!sub || Date.now() - Date.parse(sub.createdAt) < graceMs || (await queue.getJobScheduler(id))) continue;
       await scheduleChecks(queue, sub);
