@@ -27,6 +27,7 @@ const res = spawnSync(
 if (fs.existsSync(report)) {
   const r = JSON.parse(fs.readFileSync(report, 'utf8'));
   const skipped = r.numPendingTests + r.numTodoTests;
-  process.stdout.write(`\njest: ${r.numPassedTests} passed, ${r.numFailedTests} failed${skipped ? `, ${skipped} skipped` : ''}\n`);
+  const broken = r.numRuntimeErrorTestSuites ? `, ${r.numRuntimeErrorTestSuites} suite${r.numRuntimeErrorTestSuites === 1 ? '' : 's'} failed to run` : '';
+  process.stdout.write(`\njest: ${r.numPassedTests} passed, ${r.numFailedTests} failed${broken}${skipped ? `, ${skipped} skipped` : ''}\n`);
 }
 process.exit(res.status ?? 1);

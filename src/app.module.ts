@@ -8,32 +8,37 @@ import { AuthGuard } from './auth/auth.guard';
 import { AuthModule } from './auth/auth.module';
 import { LoginLimiter } from './auth/login-limiter';
 import { AdminModule } from './admin/bull-board.module';
-import { UsersController } from './users/users.controller';
+import { UsersController } from './accounts/users.controller';
+import { AccountRemoval } from './accounts/account-removal';
+import { SessionRecords } from './auth/session-records';
+import { UserRecords } from './users/user-records';
+import { CookieRecords } from './cookies/cookie-records';
+import { SubscriptionRecords } from './subscriptions/subscription-records';
 import { APP_CONFIG, AppConfig } from './config/config';
 import { JobEventsController } from './events/job-events.controller';
 import { JobEventsRelay } from './events/job-events.relay';
 import { JobsGateway } from './events/jobs.gateway';
 import { ShutdownNotice } from './events/shutdown-notice.gateway';
-import { RetentionSweeper } from './disk/retention.sweeper';
+import { RetentionSweeper } from './retention/retention.sweeper';
 import { HealthController } from './health/health.controller';
 import { ErrorFilter } from './http/error.filter';
 import { CookiesController } from './cookies/cookies.controller';
 import { CookiesService } from './cookies/cookies.service';
-import { JobStore } from './jobs/job.store';
+import { JobRecords } from './jobs/job-records';
 import { JobsController } from './jobs/jobs.controller';
 import { JobsService } from './jobs/jobs.service';
 import { MediaController } from './media/media.controller';
 import { JobFileController } from './media/job-file.controller';
 import { WebhookDeliveryProcessor } from './webhooks/webhook-delivery.processor';
 import { WebhookDispatcher } from './webhooks/webhook-dispatcher';
-import { WebhookStore } from './webhooks/webhook.store';
+import { WebhookRecords } from './webhooks/webhook-records';
 import { WebhooksController } from './webhooks/webhooks.controller';
 import { CancelRegistry } from './pipeline/cancel-registry';
 import { DiskSpace } from './disk/disk-space';
-import { ToolsGuard } from './pipeline/process/tools-guard';
+import { ToolsGuard } from './process/tools-guard';
 import { DownloadProcessor } from './pipeline/download.processor';
 import { FfmpegRunner } from './pipeline/ffmpeg/ffmpeg.runner';
-import { ALL_QUEUE_NAMES } from './queue-names';
+import { ALL_QUEUE_NAMES, BULL_PREFIX } from './queue-names';
 import { PipelineQueues } from './pipeline/pipeline-queues';
 import { WaitingJobs } from './pipeline/waiting-jobs';
 import { SubscriptionCheckProcessor } from './subscriptions/subscription-check.processor';
@@ -50,11 +55,11 @@ import { Metrics } from './metrics/metrics.service';
 import { QueueErrors } from './ops/queue-errors';
 import { MetricsController } from './metrics/metrics.controller';
 import { MetricsExporter } from './metrics/metrics.exporter';
-import { RunningStages } from './workers/running-stages';
+import { RunningStages } from './pipeline/running-stages';
 import { WorkerHeartbeat } from './workers/worker-heartbeat';
 import { WorkersController } from './workers/workers.controller';
 import { DocsController } from './docs/docs.controller';
-import { Outbox } from './events/outbox';
+import { Outbox } from './jobs/outbox';
 import { CollectionRollUp } from './jobs/collection-roll-up';
 import { Reconciler } from './reconcile/reconciler';
 import { PrivateFoldersSweeper } from './cookies/private-folders.sweeper';
@@ -64,7 +69,6 @@ import { PrivateFoldersSweeper } from './cookies/private-folders.sweeper';
   imports: [TerminusModule, AuthModule, AdminModule],
   controllers: [AuthController, UsersController, JobsController, JobEventsController, MediaController, JobFileController, HealthController, CookiesController, YtdlpAdminController, MetricsController, WorkersController, WebhooksController, SubscriptionsController, DocsController],
   providers: [
-    SubscriptionsService,
     LoginLimiter,
     JobEventsRelay,
     JobsGateway,
@@ -92,7 +96,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         redis,
-        BullModule.forRoot({ connection: redisOptionsFor(redisUrl) as ConnectionOptions, prefix: 'vp:bull' }),
+        BullModule.forRoot({ connection: redisOptionsFor(redisUrl) as ConnectionOptions, prefix: BULL_PREFIX }),
         BullModule.registerQueue(...ALL_QUEUE_NAMES.map((name) => ({ name }))),
         ...(config.runsApi ? [ApiModule] : []),
         ...(config.runsWorker ? [WorkerModule] : []),
@@ -103,12 +107,12 @@ export class AppModule {
       // Metrics here: workers and the api both add to the cluster's metrics (stage durations, webhook deliveries).
       // ToolsGuard here: every tool any role starts dies with its process (and a dead one's are swept at start).
       // WebhookDispatcher here: a job ends in a worker (completed, failed) or in the api (cancelled).
-      // Outbox here: every process reads the follow-ups of job ends (src/events/follow-ups.ts).
+      // Outbox here: every process reads the follow-ups of job ends (src/jobs/follow-ups.ts).
       // Reconciler here: any process may repair what a dead one left (one run at a time).
       // JobsService here: the api's routes, and the reconciler's removal of a removed account's jobs.
       // PrivateFoldersSweeper first, here: the startup sweep ends before BullMQ's workers take a job.
-      providers: [{ provide: APP_CONFIG, useValue: config }, PrivateFoldersSweeper, Outbox, CollectionRollUp, Reconciler, JobsService, WebhookStore, WebhookDispatcher, JobStore, PipelineQueues, WaitingJobs, CookiesService, YtdlpBinary, Metrics, ToolsGuard, DiskSpace, QueueErrors],
-      exports: [APP_CONFIG, Outbox, JobsService, WebhookStore, JobStore, BullModule, PipelineQueues, WaitingJobs, CookiesService, YtdlpBinary, Metrics, ToolsGuard, DiskSpace],
+      providers: [{ provide: APP_CONFIG, useValue: config }, UserRecords, SessionRecords, CookieRecords, SubscriptionRecords, SubscriptionsService, AccountRemoval, PrivateFoldersSweeper, Outbox, CollectionRollUp, Reconciler, JobsService, WebhookRecords, WebhookDispatcher, JobRecords, PipelineQueues, WaitingJobs, CookiesService, YtdlpBinary, Metrics, ToolsGuard, DiskSpace, QueueErrors],
+      exports: [APP_CONFIG, UserRecords, SessionRecords, CookieRecords, SubscriptionRecords, SubscriptionsService, AccountRemoval, Outbox, JobsService, WebhookRecords, JobRecords, BullModule, PipelineQueues, WaitingJobs, CookiesService, YtdlpBinary, Metrics, ToolsGuard, DiskSpace],
     };
   }
 }

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Redis from 'ioredis';
 import { ConfigError, parseConfig } from './config/config';
-import { procStat } from './pipeline/process/tool-ledger';
+import { procStat } from './process/tool-ledger';
 import { redisOptionsFor } from './redis/redis-options';
 import { liveWorkers } from './workers/live-workers';
 import { workerKeys } from './workers/worker-keys';

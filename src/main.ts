@@ -8,6 +8,7 @@ import express from 'express';
 import helmet from 'helmet';
 import { AppModule } from './app.module';
 import { UsersService } from './users/users.service';
+import { SessionService } from './auth/session.service';
 import { AppConfig, ConfigError, parseConfig } from './config/config';
 import { VidpipeLogger } from './logger';
 import { requestLog } from './ops/request-log';
@@ -74,7 +75,8 @@ async function boot(config: AppConfig, redisUrl: string, nestLogger: VidpipeLogg
     // Closed unless CORS_ORIGIN lists the sites allowed to call the API from a browser.
     if (config.corsOrigins.length) http.enableCors({ origin: config.corsOrigins, credentials: true });
     serveWebClient(http);
-    const generatedPassword = await http.get(UsersService).ensureBootstrapAdmin();
+    const { generatedPassword, passwordSetFor } = await http.get(UsersService).ensureBootstrapAdmin();
+    if (passwordSetFor) await http.get(SessionService).revokeAll(passwordSetFor);
     await http.listen(config.port, config.host).catch(async (err: Error) => {
       await http.close().catch(() => undefined);
       throw err;

@@ -1,7 +1,7 @@
 // A subscription check killed between two finds (VIDPIPE_CRASH_AT=subscription.find-made#2): after
 // a restart on the same Redis and DATA_DIR, every entry seen has exactly one job, none twice.
 import Redis from 'ioredis';
-import { subscriptionKeys } from '../src/subscriptions/subscription.types';
+import { subscriptionKeys } from '../src/subscriptions/subscription-keys';
 import { api, AppProcess, login, startApp } from './support/app';
 import { waitForState } from './support/jobs';
 import { makeShortClip, writePlaylistPage } from './support/media';

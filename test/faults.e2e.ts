@@ -11,7 +11,7 @@ import { MediaServer, startMediaServer } from './support/media-server';
 import { descendantsOf, identify, membersOfGroups, ProcIdentity, stillRunning } from './support/process';
 import { RedisHandle, startRedis } from './support/redis';
 import { makeTempDir, removeDir, run, runOk, trackChild, waitUntil } from './support/util';
-import { ledgerRoot } from '../src/pipeline/process/tool-ledger';
+import { ledgerRoot } from '../src/process/tool-ledger';
 
 let redis: RedisHandle;
 let media: MediaSet;
@@ -175,7 +175,7 @@ it("yt-dlp's own ffmpeg dies with the worker too (the whole process group goes)"
   const script = path.join(dataDir, 'stand-in-worker.js');
   fs.writeFileSync(
     script,
-    `const { configureToolLaunch, runTool } = require(${JSON.stringify(path.join(path.dirname(MAIN_JS), 'pipeline/process/run-tool.js'))});
+    `const { configureToolLaunch, runTool } = require(${JSON.stringify(path.join(path.dirname(MAIN_JS), 'process/run-tool.js'))});
 configureToolLaunch({ setprivPath: '/usr/bin/setpriv', ledger: null });
 runTool('yt-dlp', ['--ignore-config', '--no-cache-dir', '--downloader', 'ffmpeg', '-o', ${JSON.stringify(path.join(dataDir, 'stand-in.%(ext)s'))}, '--', process.argv[2]]);
 setInterval(() => undefined, 1000);\n`,

@@ -16,7 +16,7 @@ let records: JobRecords;
 beforeAll(async () => {
   redis = await startRedis();
   client = new Redis(redis.url);
-  records = new JobRecords(client);
+  records = new JobRecords({ client });
 }, 30_000);
 
 afterAll(async () => {
@@ -198,7 +198,7 @@ describe('collections', () => {
     const { collection, children } = await collect('owner-race', 6, 0);
     // A second process's store, on its own connection: the workers of a cluster.
     const otherClient = new Redis(redis.url);
-    const other = new JobRecords(otherClient);
+    const other = new JobRecords({ client: otherClient });
     await Promise.all(children.map((child, i) => (i % 2 ? other : records).write(downloading(child), 'attempt')));
     await Promise.all(children.map((child, i) => (i % 2 ? records : other).write(toCompleted(downloading(child), result(1), 'Ready', new Date()), 'attempt')));
     const done = await records.get(collection.id);

@@ -1,4 +1,4 @@
-// The transactional outbox's reading side on a real Redis: the BUILT Outbox (dist/events/outbox.js)
+// The transactional outbox's reading side on a real Redis: the BUILT Outbox (dist/jobs/outbox.js)
 // runs in a small node process per "app" (its RedisService is two lines over real ioredis
 // connections), with handlers the test chooses; job ends are real writes (JobRecords' Lua), so
 // each entry is exactly what the app appends. A handler that fails is retried, a dead consumer's
@@ -13,7 +13,7 @@ import { REPO_ROOT } from './support/app';
 import { RedisHandle, startRedis } from './support/redis';
 import { ExitInfo, exitOf, sleep, terminate, trackChild } from './support/util';
 
-/** Outbox's CLAIM_IDLE_MS (src/events/outbox.ts): an entry pending this long is taken over. */
+/** Outbox's CLAIM_IDLE_MS (src/jobs/outbox.ts): an entry pending this long is taken over. */
 const CLAIM_IDLE_MS = 15_000;
 /** The contract (DESIGN §2.1): a dead process's entries are claimed by a live one within 30 s. */
 const CLAIM_WITHIN_MS = 30_000;
@@ -98,7 +98,7 @@ class OutboxDriver {
   static async start(redisUrl: string, plan: Record<string, Behaviour>, env: Record<string, string> = {}): Promise<OutboxDriver> {
     const proc = spawn(process.execPath, ['-e', DRIVER], {
       cwd: REPO_ROOT,
-      env: { ...process.env, VIDPIPE_CRASH_AT: '', ...env, REDIS_URL: redisUrl, OUTBOX_JS: path.join(REPO_ROOT, 'dist', 'events', 'outbox.js'), OUTBOX_PLAN: JSON.stringify(plan) },
+      env: { ...process.env, VIDPIPE_CRASH_AT: '', ...env, REDIS_URL: redisUrl, OUTBOX_JS: path.join(REPO_ROOT, 'dist', 'jobs', 'outbox.js'), OUTBOX_PLAN: JSON.stringify(plan) },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     trackChild(proc);
@@ -146,7 +146,7 @@ class OutboxDriver {
 async function setUp() {
   const redis = await startRedis();
   const client = new Redis(redis.url);
-  const records = new JobRecords(client);
+  const records = new JobRecords({ client });
   const endJob = async (): Promise<string> => {
     const job = await records.create({ ownerId: 'owner-outbox', url: 'https://video.example/a', format: 'best' });
     await records.write(toFailed(job, { code: 'download_failed', message: 'The server closed the connection.' }, new Date()), 'attempt');

@@ -3,6 +3,7 @@ import ipaddr from 'ipaddr.js';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { ApiError } from '../http/api-error';
 import { RedisService } from '../redis/redis.module';
+import { sessionKeys } from './session-keys';
 
 /**
  * Password attempts counted in Redis (so every api process shares them), per account and per
@@ -45,8 +46,8 @@ export class LoginLimiter {
   }
 }
 
-const accountKey = (username: string) => `vp:login-attempts:account:${username.toLowerCase()}`;
-const addressKey = (address: string) => `vp:login-attempts:address:${clientBlock(address)}`;
+const accountKey = (username: string) => sessionKeys.attemptsOfAccount(username);
+const addressKey = (address: string) => sessionKeys.attemptsOfAddress(clientBlock(address));
 
 function clientBlock(address: string): string {
   try {

@@ -1,18 +1,11 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
-import type Redis from 'ioredis';
 import { APP_CONFIG, AppConfig } from '../config/config';
-import { channels, keys } from '../jobs/job-keys';
-import { RedisService } from '../redis/redis.module';
 import { AuthUser, User } from '../users/user.types';
 import { UsersService } from '../users/users.service';
-import { loadSessionSecret } from './session-secret';
+import { Revocation, SessionRecords } from './session-records';
 
-export interface Revocation {
-  userId: string;
-  /** One session (logout); absent: every session of the user. */
-  sessionDigest?: string;
-}
+export type { Revocation } from './session-records';
 
 /**
  * Sessions are opaque random tokens signed with the session secret (a forged token is refused
@@ -23,23 +16,19 @@ export interface Revocation {
 @Injectable()
 export class SessionService implements OnModuleInit {
   private secret: Buffer;
-  private subscriber: Redis;
   private readonly revocationListeners = new Set<(r: Revocation) => void>();
 
   constructor(
-    private readonly redis: RedisService,
+    private readonly records: SessionRecords,
     private readonly users: UsersService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async onModuleInit(): Promise<void> {
-    this.secret = await loadSessionSecret(this.redis.client, this.config.sessionSecret);
-    this.subscriber = this.redis.connect('sessions-subscriber');
-    this.subscriber.on('message', (_channel: string, message: string) => {
-      const revocation = JSON.parse(message) as Revocation;
+    this.secret = await this.records.secret(this.config.sessionSecret);
+    await this.records.onRevocations((revocation) => {
       for (const listener of this.revocationListeners) listener(revocation);
     });
-    await this.subscriber.subscribe(channels.sessionsRevoked);
   }
 
   get ttlSeconds(): number {
@@ -55,14 +44,7 @@ export class SessionService implements OnModuleInit {
   async create(user: User, sessionEpoch: number): Promise<string> {
     const nonce = randomBytes(32).toString('base64url');
     const sessionDigest = digest(nonce);
-    const record = JSON.stringify({ userId: user.id, epoch: sessionEpoch, createdAt: new Date().toISOString() });
-    const ttl = this.config.sessionTtlSeconds;
-    await this.redis.client
-      .multi()
-      .set(keys.session(sessionDigest), record, 'EX', ttl)
-      .sadd(keys.sessionsOfUser(user.id), sessionDigest)
-      .expire(keys.sessionsOfUser(user.id), ttl)
-      .exec();
+    await this.records.create(sessionDigest, { userId: user.id, epoch: sessionEpoch, createdAt: new Date().toISOString() }, this.config.sessionTtlSeconds);
     return `${nonce}.${this.sign(nonce)}`;
   }
 
@@ -74,9 +56,9 @@ export class SessionService implements OnModuleInit {
     const given = Buffer.from(signature);
     if (expected.length !== given.length || !timingSafeEqual(expected, given)) return null;
     const sessionDigest = digest(nonce);
-    const record = await this.redis.client.get(keys.session(sessionDigest));
+    const record = await this.records.get(sessionDigest);
     if (!record) return null;
-    const { userId, epoch } = JSON.parse(record) as { userId: string; epoch?: number };
+    const { userId, epoch } = record;
     const current = await this.users.getForSession(userId);
     // A password, role or disabled change since this session began voids it, even one that
     // raced the login that made it.
@@ -86,25 +68,19 @@ export class SessionService implements OnModuleInit {
   }
 
   /** Milliseconds until the session expires; 0 when it is gone. */
-  async remainingMs(sessionDigest: string): Promise<number> {
-    return Math.max(0, await this.redis.client.pttl(keys.session(sessionDigest)));
+  remainingMs(sessionDigest: string): Promise<number> {
+    return this.records.remainingMs(sessionDigest);
   }
 
   async revoke(userId: string, sessionDigest: string): Promise<void> {
-    await this.redis.client.multi().del(keys.session(sessionDigest)).srem(keys.sessionsOfUser(userId), sessionDigest).exec();
-    await this.publish({ userId, sessionDigest });
+    await this.records.remove(userId, sessionDigest);
+    await this.records.publish({ userId, sessionDigest });
   }
 
+  /** Every session of the user ends, open sockets and streams included. */
   async revokeAll(userId: string): Promise<void> {
-    const digests = await this.redis.client.smembers(keys.sessionsOfUser(userId));
-    const tx = this.redis.client.multi().del(keys.sessionsOfUser(userId));
-    for (const d of digests) tx.del(keys.session(d));
-    await tx.exec();
-    await this.publish({ userId });
-  }
-
-  private async publish(revocation: Revocation): Promise<void> {
-    await this.redis.client.publish(channels.sessionsRevoked, JSON.stringify(revocation));
+    await this.records.removeAllOf(userId);
+    await this.records.publish({ userId });
   }
 
   private sign(nonce: string): string {

@@ -74,7 +74,7 @@ const envSchema = z.object({
   LOG_FORMAT: z.enum(['text', 'json'], { message: 'must be text or json' }).default('text'),
   // Unset: GET /metrics answers anyone who reaches the api's address.
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
-  // Faults (src/pipeline/process, src/disk): a silent tool is killed; a nearly full disk refuses work.
+  // Faults (src/process, src/disk): a silent tool is killed; a nearly full disk refuses work.
   STALL_TIMEOUT_SECONDS: positiveInt.default(120),
   MIN_FREE_DISK_BYTES: z.coerce.number().int('must be a whole number').min(0, 'must be 0 or more').default(1024 ** 3),
   // Unset: keep forever. Days may be fractional (0.5 = 12 hours).

@@ -33,7 +33,7 @@ export class CookiesController {
   @Delete()
   @HttpCode(204)
   async remove(@CurrentUser() user: AuthUser): Promise<void> {
-    await this.cookies.remove(user.id);
+    await this.cookies.removeAllOf(user.id);
   }
 }
 

@@ -1,12 +1,11 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { loadSessionSecret } from '../auth/session-secret';
+import { SessionRecords } from '../auth/session-records';
 import { APP_CONFIG, AppConfig } from '../config/config';
-import { RedisService } from '../redis/redis.module';
 import { CookieEntry, cookieDomains, cookiesFileText, parseCookiesFile } from './cookies-file';
 import { deriveCookiesKey, openCookies, sealCookies } from './cookies-crypto';
-import { cookieKeys } from './cookies-keys';
+import { CookieRecords } from './cookie-records';
 
 export interface CookiesStatus {
   present: boolean;
@@ -27,7 +26,8 @@ export class CookiesService implements OnModuleInit {
   private key: Promise<Buffer> | null = null;
 
   constructor(
-    private readonly redis: RedisService,
+    private readonly records: CookieRecords,
+    private readonly sessions: SessionRecords,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -40,7 +40,7 @@ export class CookiesService implements OnModuleInit {
   async save(userId: string, cookies: readonly CookieEntry[]): Promise<CookiesStatus> {
     const updatedAt = new Date().toISOString();
     const sealed = sealCookies(await this.cookiesKey(), userId, cookiesFileText(cookies));
-    await this.redis.client.hset(cookieKeys.ofUser(userId), { sealed, updatedAt });
+    await this.records.save(userId, { sealed, updatedAt });
     this.logger.log(`User ${userId} stored cookies for ${cookieDomains(cookies).length} site(s)`);
     return { present: true, domains: cookieDomains(cookies), updatedAt };
   }
@@ -52,8 +52,9 @@ export class CookiesService implements OnModuleInit {
     return parsed.ok ? { present: true, domains: cookieDomains(parsed.cookies), updatedAt: stored.updatedAt } : NONE;
   }
 
-  async remove(userId: string): Promise<void> {
-    await this.redis.client.del(cookieKeys.ofUser(userId));
+  /** The user's cookies are gone (deleted by the user, or the account is being removed). */
+  async removeAllOf(userId: string): Promise<void> {
+    await this.records.removeAllOf(userId);
   }
 
   /**
@@ -77,21 +78,21 @@ export class CookiesService implements OnModuleInit {
   }
 
   private async read(userId: string): Promise<{ text: string; updatedAt: string } | null> {
-    const { sealed, updatedAt } = await this.redis.client.hgetall(cookieKeys.ofUser(userId));
-    if (!sealed) return null;
-    const text = openCookies(await this.cookiesKey(), userId, sealed);
+    const stored = await this.records.get(userId);
+    if (!stored) return null;
+    const text = openCookies(await this.cookiesKey(), userId, stored.sealed);
     if (text === null) {
       // The key changed (SESSION_SECRET or COOKIES_KEY) or the record was tampered with.
       this.logger.warn(`User ${userId} has stored cookies that do not decrypt with the current key; they are ignored until uploaded again`);
       return null;
     }
-    return { text, updatedAt: updatedAt ?? new Date(0).toISOString() };
+    return { text, updatedAt: stored.updatedAt };
   }
 
   private cookiesKey(): Promise<Buffer> {
     if (!this.key) {
       const key = (async () =>
-        deriveCookiesKey(this.config.cookiesKey ?? (await loadSessionSecret(this.redis.client, this.config.sessionSecret))))();
+        deriveCookiesKey(this.config.cookiesKey ?? (await this.sessions.secret(this.config.sessionSecret))))();
       // A failure (Redis down) is not remembered: the next call tries again.
       key.catch(() => {
         if (this.key === key) this.key = null;

@@ -3,7 +3,6 @@ import { Inject, Injectable } from '@nestjs/common';
 import { formatBytes } from '../common/format';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { ApiError } from '../http/api-error';
-import { failure, type KeyedJobError } from '../jobs/job-messages';
 
 /** How often a running stage looks at the free space. */
 const WATCH_INTERVAL_MS = 1000;
@@ -62,9 +61,4 @@ export class DiskSpace {
     check();
     return () => clearInterval(timer);
   }
-}
-
-/** The error a job fails with when the disk fills under it. */
-export function diskFullError(freeBytes: number, floorBytes: number): KeyedJobError {
-  return failure('disk_full', 'error.disk_full', { free: formatBytes(freeBytes), floor: formatBytes(floorBytes) });
 }

@@ -5,7 +5,7 @@ import { loginSchema, passwordChangeSchema } from '../auth/auth.controller';
 import { MAX_COOKIES_FILE_BYTES } from '../cookies/cookies-file';
 import { createSchema as createJobSchema, listSchema as listJobsSchema } from '../jobs/jobs.controller';
 import { createSchema as createSubscriptionSchema } from '../subscriptions/subscriptions.controller';
-import { createSchema as createUserSchema, patchSchema as patchUserSchema } from '../users/users.controller';
+import { createUserSchema, patchUserSchema } from '../users/user.types';
 import { createSchema as createWebhookSchema } from '../webhooks/webhooks.controller';
 import * as s from './api-schemas';
 

@@ -3,7 +3,7 @@ import type { Response } from 'express';
 import { CurrentUser } from '../auth/auth.guard';
 import { SessionService } from '../auth/session.service';
 import type { AuthUser } from '../users/user.types';
-import { JobStore } from '../jobs/job.store';
+import { JobRecords } from '../jobs/job-records';
 import { isFinalState, JobSnapshot } from '../jobs/job.types';
 import { JobsService } from '../jobs/jobs.service';
 import { JobEventsRelay } from './job-events.relay';
@@ -15,7 +15,7 @@ const HEARTBEAT_MS = 10_000;
 export class JobEventsController {
   constructor(
     private readonly jobs: JobsService,
-    private readonly store: JobStore,
+    private readonly store: JobRecords,
     private readonly relay: JobEventsRelay,
     private readonly sessions: SessionService,
   ) {}

@@ -12,9 +12,8 @@ import { SessionService } from '../auth/session.service';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { isTrustedOrigin } from '../http/same-origin';
 import { AuthUser, sessionTokenFrom } from '../users/user.types';
-import { JOB_ID_PATTERN } from '../jobs/job-keys';
-import { JobStore } from '../jobs/job.store';
-import { MetricsExporter } from '../metrics/metrics.exporter';
+import { JOB_ID_PATTERN } from '../common/ids';
+import { JobRecords } from '../jobs/job-records';
 import { ClientToServerEvents, JOBS_NAMESPACE, rooms, ServerToClientEvents, SubscribeAck } from './event-map';
 import { JobEventsRelay } from './job-events.relay';
 
@@ -23,17 +22,22 @@ type JobsSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<stri
 @WebSocketGateway({ namespace: JOBS_NAMESPACE, serveClient: false })
 export class JobsGateway implements OnGatewayInit, OnGatewayConnection {
   private readonly logger = new Logger('JobsGateway');
+  private namespace: Namespace<ClientToServerEvents, ServerToClientEvents> | null = null;
 
   constructor(
     private readonly sessions: SessionService,
-    private readonly store: JobStore,
+    private readonly store: JobRecords,
     private readonly relay: JobEventsRelay,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly metrics: MetricsExporter,
   ) {}
 
+  /** Sockets connected to this process (vidpipe_socket_clients). */
+  clientCount(): number {
+    return this.namespace?.sockets.size ?? 0;
+  }
+
   afterInit(namespace: Namespace<ClientToServerEvents, ServerToClientEvents>): void {
-    this.metrics.countSockets(() => namespace.sockets.size); // vidpipe_socket_clients
+    this.namespace = namespace;
     // The handshake carries the session: `auth: { token }` or the session cookie.
     namespace.use((socket, next) => {
       const explicit = typeof socket.handshake.auth?.token === 'string' ? (socket.handshake.auth.token as string) : null;

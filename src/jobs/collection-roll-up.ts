@@ -1,6 +1,6 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
-import { Outbox } from '../events/outbox';
-import { JobStore } from './job.store';
+import { Outbox } from './outbox';
+import { JobRecords } from './job-records';
 
 /**
  * A child's end reaches its collection through the outbox: counts and percent, and the
@@ -10,7 +10,7 @@ import { JobStore } from './job.store';
 @Injectable()
 export class CollectionRollUp implements OnModuleInit {
   constructor(
-    private readonly store: JobStore,
+    private readonly store: JobRecords,
     private readonly outbox: Outbox,
   ) {}
 

@@ -1,4 +1,5 @@
-// Every Redis key and channel vidpipe uses, in one place.
+// The Redis keys and channels of jobs; only src/jobs (JobRecords and its scans) reads or writes
+// the keys. Every other aggregate keeps its own beside its records class (README, "Layout").
 export const keys = {
   job: (id: string) => `vp:job:${id}`,
   jobsAll: 'vp:jobs',
@@ -14,14 +15,8 @@ export const keys = {
   mediaBytesOf: (ownerId: string) => `vp:usage:media-bytes:${ownerId}`,
   /** Jobs an owner submitted in the current 60 s window: the rate limit. */
   submissionsOf: (ownerId: string) => `vp:rate:jobs:${ownerId}`,
-  /** The transactional outbox: what must follow a write, appended by the write itself (src/events/outbox.ts). */
+  /** The transactional outbox: what must follow a write, appended by the write itself (src/jobs/outbox.ts). */
   outbox: 'vp:outbox',
-  user: (id: string) => `vp:user:${id}`,
-  usersByName: 'vp:users:byname',
-  users: 'vp:users',
-  session: (digest: string) => `vp:session:${digest}`,
-  sessionsOfUser: (userId: string) => `vp:sessions:user:${userId}`,
-  sessionSecret: 'vp:session-secret',
 } as const;
 
 export const channels = {
@@ -31,8 +26,5 @@ export const channels = {
   jobCancel: 'vp:events:cancel',
   /** `{ id, ownerId }` of a deleted job. */
   jobRemoved: 'vp:events:job-removed',
-  /** `{ userId, sessionDigest? }`: those sessions are gone; every api process drops their sockets. */
-  sessionsRevoked: 'vp:events:sessions-revoked',
 } as const;
 
-export const JOB_ID_PATTERN = /^[A-Za-z0-9_-]{12}$/;

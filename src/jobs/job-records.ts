@@ -1,7 +1,10 @@
 // Jobs in Redis: every write guarded and published in one Lua step. A plain class over an ioredis
 // client (no NestJS), so it is tested against a real Redis without starting the app.
 import { createHash, randomBytes } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
+import { RedisService, RedisSource } from '../redis/redis.module';
+import { scanSuffixes } from '../redis/scan-suffixes';
 import { channels, keys } from './job-keys';
 import { ChildStanding, newJob, toListed, toRecounted, toRolledUp } from './job-lifecycle';
 import { JobPage, listJobs, ListQuery } from './job-list';
@@ -70,12 +73,15 @@ export interface ChildEntry {
 /** Least time between two progress roll-ups of one collection by one process. */
 const ROLL_UP_EVERY_MS = 500;
 
+@Injectable()
 export class JobRecords {
+  protected readonly redis: Redis;
   /** The state this process last wrote for each running child, and the collections with a roll-up due. */
   private readonly childStates = new Map<string, JobState>();
   private readonly pendingRollUps = new Map<string, NodeJS.Timeout>();
 
-  constructor(protected readonly redis: Redis) {
+  constructor(@Inject(RedisService) source: RedisSource) {
+    const redis = (this.redis = source.client);
     redis.defineCommand('vpWriteJob', { numberOfKeys: 4, lua: WRITE_SCRIPT });
     redis.defineCommand('vpReserveJob', { numberOfKeys: 2, lua: RESERVE_SCRIPT });
     redis.defineCommand('vpRemoveJob', { numberOfKeys: 8, lua: REMOVE_SCRIPT });
@@ -83,6 +89,15 @@ export class JobRecords {
     redis.defineCommand('vpReleaseWaiting', { numberOfKeys: 3, lua: RELEASE_SCRIPT });
     redis.defineCommand('vpChildStandings', { numberOfKeys: 1, lua: CHILD_STANDINGS_SCRIPT });
     redis.defineCommand('vpCreateChildBatch', { numberOfKeys: 4, lua: CREATE_CHILD_BATCH_SCRIPT });
+  }
+
+  /** Owners with jobs. */
+  owners(): Promise<string[]> {
+    return scanSuffixes(this.redis, keys.jobsOfOwner(''));
+  }
+
+  async exists(id: string): Promise<boolean> {
+    return (await this.redis.exists(keys.job(id))) === 1;
   }
 
   newId(): string {

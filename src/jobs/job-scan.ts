@@ -1,5 +1,6 @@
 // Reading every unfinished job at once, for the reconciler: one pipelined HMGET per page of ids.
 import type { Redis } from 'ioredis';
+import { scanSuffixes } from '../redis/scan-suffixes';
 import { keys } from './job-keys';
 import { isFinalState, JobKind, JobState } from './job.types';
 
@@ -52,18 +53,6 @@ export async function unfinishedJobs(redis: Redis, now = Date.now()): Promise<Un
   const waitingOf = new Map(waitingSets);
   for (const job of out) job.waiting = waitingOf.get(job.ownerId)?.has(job.id) ?? false;
   return out;
-}
-
-/** Every key under `prefix` (SCAN, never KEYS: a large Redis is not held up), with the prefix cut off. */
-export async function scanSuffixes(redis: Redis, prefix: string): Promise<string[]> {
-  const found: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, page] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-    found.push(...page.map((k) => k.slice(prefix.length)));
-    cursor = next;
-  } while (cursor !== '0');
-  return found;
 }
 
 /** Owners with jobs on their waiting list. */

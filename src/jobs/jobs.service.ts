@@ -5,11 +5,11 @@ import { APP_CONFIG, AppConfig } from '../config/config';
 import { ApiError } from '../http/api-error';
 import { PipelineQueues } from '../pipeline/pipeline-queues';
 import { WaitingJobs } from '../pipeline/waiting-jobs';
-import { JOB_ID_PATTERN } from './job-keys';
+import { JOB_ID_PATTERN } from '../common/ids';
 import { jobPaths } from './job-paths';
 import { toCancelled, toFailed, toReopened, toRetried } from './job-lifecycle';
 import { failure, say } from './job-messages';
-import { JobStore } from './job.store';
+import { JobRecords } from './job-records';
 import { JobLimits, NO_LIMITS } from './job-records';
 import { isFinalState, JobFormat, JobSnapshot, JobState, RETRYABLE_STATES } from './job.types';
 import { formatBytes } from '../common/format';
@@ -29,7 +29,7 @@ const notFound = () => new ApiError(404, 'not_found', 'There is no such job.');
 @Injectable()
 export class JobsService {
   constructor(
-    private readonly store: JobStore,
+    private readonly store: JobRecords,
     private readonly pipeline: PipelineQueues,
     private readonly waiting: WaitingJobs,
     @Inject(APP_CONFIG) private readonly config: AppConfig,

@@ -1,4 +1,4 @@
-import { JOB_ID_PATTERN } from '../jobs/job-keys';
+import { JOB_ID_PATTERN } from '../common/ids';
 
 const SEGMENT = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$/;
 

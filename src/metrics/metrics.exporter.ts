@@ -3,12 +3,14 @@ import { ModulesContainer } from '@nestjs/core';
 import type { JobType, Queue } from 'bullmq';
 import { collectDefaultMetrics, Gauge, Histogram, Metric, Registry } from 'prom-client';
 import { JobEventsRelay } from '../events/job-events.relay';
+import { JobsGateway } from '../events/jobs.gateway';
 import { registeredQueues } from '../ops/registered-queues';
 import { QUEUE_NAMES } from '../pipeline/pipeline';
 import { RedisService } from '../redis/redis.module';
 import { liveWorkers } from '../workers/live-workers';
 import type { WorkerHeartbeat } from '../workers/worker-keys';
-import { countUnfinishedJobs, UnfinishedState } from './jobs-by-state';
+import { countUnfinishedJobs, UnfinishedState } from '../jobs/jobs-by-state';
+import { UserRecords } from '../users/user-records';
 import { metricsKeys, STAGE_OUTCOMES } from './metrics-keys';
 import { histogramValues } from './stage-histogram';
 
@@ -35,20 +37,16 @@ interface ClusterReading {
 @Injectable()
 export class MetricsExporter implements OnModuleInit, OnApplicationBootstrap {
   readonly registry = new Registry();
-  private socketCount: () => number = () => 0;
   private reading: Promise<ClusterReading | null> | null = null;
   private queues: Queue[] = [];
 
   constructor(
     private readonly redis: RedisService,
+    private readonly users: UserRecords,
     private readonly relay: JobEventsRelay,
+    private readonly gateway: JobsGateway,
     private readonly modules: ModulesContainer,
   ) {}
-
-  /** The socket.io gateway says how to count its clients. */
-  countSockets(count: () => number): void {
-    this.socketCount = count;
-  }
 
   async text(): Promise<{ contentType: string; body: string }> {
     this.reading = null; // a new scrape reads Redis afresh
@@ -81,7 +79,7 @@ export class MetricsExporter implements OnModuleInit, OnApplicationBootstrap {
       help: 'socket.io clients connected to this api process',
       registers,
       collect() {
-        this.set(exporter.socketCount());
+        this.set(exporter.gateway.clientCount());
       },
     });
 
@@ -178,7 +176,7 @@ export class MetricsExporter implements OnModuleInit, OnApplicationBootstrap {
     pipe.hgetall(metricsKeys.webhookDeliveries);
     pipe.hgetall(metricsKeys.jobsEnded);
     pipe.hgetall(metricsKeys.repairs);
-    const [jobs, queues, workers, rows] = await Promise.all([countUnfinishedJobs(client), this.queueCounts(), liveWorkers(client), pipe.exec()]);
+    const [jobs, queues, workers, rows] = await Promise.all([this.users.ids().then((owners) => countUnfinishedJobs(client, owners)), this.queueCounts(), liveWorkers(client), pipe.exec()]);
     const hashes = (rows ?? []).map(([err, v]) => (err ? {} : (v as Record<string, string>)));
     return {
       jobs,

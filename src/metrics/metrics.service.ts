@@ -1,5 +1,5 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { Outbox } from '../events/outbox';
+import { Outbox } from '../jobs/outbox';
 import { RedisService } from '../redis/redis.module';
 import { deliveryResult, metricsKeys, StageOutcome } from './metrics-keys';
 import { bucketField } from './stage-histogram';

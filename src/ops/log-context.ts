@@ -1,7 +1,7 @@
 // What a log line is about, carried across awaits: the job a worker stage or a request works on.
 // Pure (node:async_hooks only), so the logger, the request middleware and the stage hook share it.
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { JOB_ID_PATTERN } from '../jobs/job-keys';
+import { JOB_ID_PATTERN } from '../common/ids';
 
 export interface LogContext {
   jobId?: string;

@@ -3,7 +3,7 @@ import { Processor } from '@nestjs/bullmq';
 import { Inject } from '@nestjs/common';
 import { Job } from 'bullmq';
 import { APP_CONFIG, AppConfig } from '../config/config';
-import { JobStore } from '../jobs/job.store';
+import { JobRecords } from '../jobs/job-records';
 import type { JobSnapshot } from '../jobs/job.types';
 import { failure, say } from '../jobs/job-messages';
 import { crashPoint } from '../ops/crash-point';
@@ -31,7 +31,7 @@ const LISTING_BATCH = 25;
 @Processor(QueueName.Download)
 export class DownloadProcessor extends StageProcessor<DownloadPayload> {
   constructor(
-    store: JobStore,
+    store: JobRecords,
     cancels: CancelRegistry,
     @Inject(APP_CONFIG) config: AppConfig,
     private readonly pipeline: PipelineQueues,

@@ -6,16 +6,16 @@ import type { AppConfig } from '../config/config';
 import { toFailed } from '../jobs/job-lifecycle';
 import { jobPaths, JobPaths } from '../jobs/job-paths';
 import { failure as jobFailure, say } from '../jobs/job-messages';
-import { JobStore } from '../jobs/job.store';
+import { JobRecords } from '../jobs/job-records';
 import { isFinalState } from '../jobs/job.types';
-import { DiskSpace, diskFullError } from '../disk/disk-space';
+import { DiskSpace } from '../disk/disk-space';
 import { ABORT_SHUTDOWN, CancelRegistry } from './cancel-registry';
 import { JobReporter } from './job-reporter';
-import { formatDuration } from '../common/format';
+import { formatBytes, formatDuration } from '../common/format';
 import { PIPELINE, QueueName } from './pipeline';
 import { JobSupersededError, PipelineError } from './pipeline-error';
-import { toolContext } from './process/tool-context';
-import { RunningStages } from '../workers/running-stages';
+import { toolContext } from '../process/tool-context';
+import { RunningStages } from './running-stages';
 
 /** A handed-back job waits this long, so the stopping worker is gone before it is free again. */
 const HAND_BACK_DELAY_MS = 1000;
@@ -51,11 +51,11 @@ export abstract class StageProcessor<T extends { jobId: string; attempt: number 
   /** Every folder a stage reads or writes (src/jobs/job-paths.ts). */
   protected readonly paths: JobPaths;
   private stopping = false;
-  /** Stage durations, the worker's running jobs and the job's log context (src/workers/running-stages.ts). */
+  /** Stage durations, the worker's running jobs and the job's log context (running-stages.ts). */
   @Optional() @Inject(RunningStages) private readonly stages?: RunningStages;
 
   constructor(
-    protected readonly store: JobStore,
+    protected readonly store: JobRecords,
     private readonly cancels: CancelRegistry,
     protected readonly config: AppConfig,
     private readonly queue: QueueName,
@@ -119,7 +119,7 @@ export abstract class StageProcessor<T extends { jobId: string; attempt: number 
       controller.abort(reason);
     };
     const disk = new DiskSpace(this.config);
-    const stopDiskWatch = disk.watch((free) => stopFor(ABORT_DISK_FULL, new PipelineError(diskFullError(free, disk.floorBytes))));
+    const stopDiskWatch = disk.watch((free) => stopFor(ABORT_DISK_FULL, new PipelineError(jobFailure('disk_full', 'error.disk_full', { free: formatBytes(free), floor: formatBytes(disk.floorBytes) }))));
     // Every tool this stage starts is watched for silence (run-tool.ts, ffmpeg.runner.ts).
     const tools = { jobId, stallTimeoutMs: this.config.stallTimeoutMs, onStall: () => stopFor(ABORT_STALLED, this.stalledError()) };
     try {

@@ -4,7 +4,7 @@ import { Inject } from '@nestjs/common';
 import { Job } from 'bullmq';
 import { folderSize } from '../common/folder-size';
 import { APP_CONFIG, AppConfig } from '../config/config';
-import { JobStore } from '../jobs/job.store';
+import { JobRecords } from '../jobs/job-records';
 import { failure, type JobMessage, say } from '../jobs/job-messages';
 import type { JobResult } from '../jobs/job.types';
 import { hlsFolder, hlsNames, mediaUrl, previewUrl } from '../jobs/job-paths';
@@ -21,14 +21,14 @@ import { planTranscode, TranscodePlan } from './ffmpeg/transcode-policy';
 import { JobReporter } from './job-reporter';
 import { JobSupersededError, PipelineError } from './pipeline-error';
 import { QueueName, TranscodePayload } from './pipeline';
-import { ToolStop } from './process/tool-stop';
+import { ToolStop } from '../process/tool-stop';
 import { assertDurationAllowed, StageProcessor, tooLongError } from './stage-processor';
 
 /** ffmpeg (through fluent-ffmpeg) from the downloaded source to HLS under MEDIA_DIR/<jobId>/. */
 @Processor(QueueName.Transcode)
 export class TranscodeProcessor extends StageProcessor<TranscodePayload> {
   constructor(
-    store: JobStore,
+    store: JobRecords,
     cancels: CancelRegistry,
     @Inject(APP_CONFIG) config: AppConfig,
     private readonly ffmpeg: FfmpegRunner,

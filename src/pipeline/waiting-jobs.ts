@@ -1,9 +1,9 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { formatBytes } from '../common/format';
-import { Outbox } from '../events/outbox';
+import { Outbox } from '../jobs/outbox';
 import { toCancelled, toFailed } from '../jobs/job-lifecycle';
 import { failure, type KeyedJobError, say } from '../jobs/job-messages';
-import { JobStore } from '../jobs/job.store';
+import { JobRecords } from '../jobs/job-records';
 import type { JobSnapshot } from '../jobs/job.types';
 import { crashPoint } from '../ops/crash-point';
 import { PipelineQueues } from './pipeline-queues';
@@ -26,7 +26,7 @@ export class WaitingJobs implements OnModuleInit, OnModuleDestroy {
   private readonly rateTimers = new Map<string, NodeJS.Timeout>();
 
   constructor(
-    private readonly store: JobStore,
+    private readonly store: JobRecords,
     private readonly pipeline: PipelineQueues,
     private readonly outbox: Outbox,
   ) {}

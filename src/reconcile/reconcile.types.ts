@@ -9,7 +9,7 @@ export const REPAIR_KINDS = [
   'stale_place', // a place among an owner's active jobs held by a job that ended or never was: given back
   'private_folder', // a run's private folder (cookies) whose process is gone: removed (by each worker's sweep)
   'orphaned_media', // a media folder whose job is gone (a delete cut short): removed
-  'removed_account', // jobs of an account removed in the middle of its removal: removed with their media
+  'removed_account', // what an account removed in the middle of its removal owned (jobs with their media, subscriptions, webhooks, cookies, sessions): removed
   'unscheduled_subscription', // a subscription without its job scheduler (created in the middle of a death): scheduled
 ] as const;
 export type RepairKind = (typeof REPAIR_KINDS)[number];

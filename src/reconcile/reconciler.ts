@@ -6,21 +6,22 @@ import { APP_CONFIG, AppConfig } from '../config/config';
 import { toCancelled, toFailed } from '../jobs/job-lifecycle';
 import { failure } from '../jobs/job-messages';
 import { heldPlaces, ownersWithWaitingJobs, UnfinishedJob, unfinishedJobs } from '../jobs/job-scan';
-import { JobStore } from '../jobs/job.store';
+import { JobRecords } from '../jobs/job-records';
 import { isFinalState } from '../jobs/job.types';
 import { Metrics } from '../metrics/metrics.service';
 import { PipelineQueues } from '../pipeline/pipeline-queues';
 import { WaitingJobs } from '../pipeline/waiting-jobs';
 import { RedisService } from '../redis/redis.module';
 import { REPAIR_KINDS, RepairKind, RECONCILE_QUEUE } from './reconcile.types';
-import { JobsService } from '../jobs/jobs.service';
+import { AccountRemoval } from '../accounts/account-removal';
+import { SubscriptionRecords } from '../subscriptions/subscription-records';
 import { SubscriptionCheck, SUBSCRIPTIONS_QUEUE } from '../subscriptions/subscription.types';
-import { orphanedJobFolders, ownersRemoved, scheduleUnscheduled } from './leftovers';
+import { orphanedJobFolders, scheduleUnscheduled } from './leftovers';
+import { reconcileKeys } from './reconcile-keys';
 
 const SCHEDULER_ID = 'reconcile';
-const LOCK_KEY = 'vp:reconcile:lock';
-/** Ids that held a place with no job at the last run: given back if still so at the next. */
-const MISSING_KEY = 'vp:reconcile:placeless';
+const LOCK_KEY = reconcileKeys.lock;
+const MISSING_KEY = reconcileKeys.placeless;
 /**
  * A job that changed this recently may be between two steps of a live process: not a repair yet.
  * Twice the interval, within 5–30 s: a step between two writes takes milliseconds.
@@ -46,11 +47,12 @@ export class Reconciler extends WorkerHost implements OnApplicationBootstrap {
   constructor(
     @InjectQueue(RECONCILE_QUEUE) private readonly queue: Queue,
     private readonly redis: RedisService,
-    private readonly store: JobStore,
+    private readonly store: JobRecords,
     private readonly pipeline: PipelineQueues,
     private readonly waiting: WaitingJobs,
     private readonly metrics: Metrics,
-    private readonly jobs: JobsService,
+    private readonly accounts: AccountRemoval,
+    private readonly subscriptionRecords: SubscriptionRecords,
     @InjectQueue(SUBSCRIPTIONS_QUEUE) private readonly subscriptions: Queue<SubscriptionCheck>,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
@@ -79,9 +81,9 @@ export class Reconciler extends WorkerHost implements OnApplicationBootstrap {
     };
     const grace = reconcileGraceMs(this.config.reconcileMs);
     const redis = this.redis.client;
-    for (const owner of await ownersRemoved(redis)) {
-      await this.jobs.removeAllOf(owner);
-      count('removed_account', null, `the jobs of removed account ${owner} were removed with their media`);
+    for (const owner of await this.accounts.leftoverOwners()) {
+      await this.accounts.removeDataOf(owner);
+      count('removed_account', null, `what removed account ${owner} owned was removed, its jobs with their media`);
     }
     await this.repairPlaces(grace, count);
     for (const job of await unfinishedJobs(redis)) {
@@ -92,11 +94,11 @@ export class Reconciler extends WorkerHost implements OnApplicationBootstrap {
       const started = await this.waiting.releaseAndStart(ownerId);
       for (const id of started) count('waiting_job', id, 'started from its owner’s waiting list, where a place was free');
     }
-    for (const folder of await orphanedJobFolders(redis, this.config, grace)) {
+    for (const folder of await orphanedJobFolders(this.store, this.config, grace)) {
       await fs.rm(folder, { recursive: true, force: true });
       count('orphaned_media', null, `${folder}: its job is gone, so the folder was removed`);
     }
-    for (const id of await scheduleUnscheduled(redis, this.subscriptions, grace)) count('unscheduled_subscription', null, `subscription ${id} had no scheduled checks: scheduled`);
+    for (const id of await scheduleUnscheduled(this.subscriptionRecords, this.subscriptions, grace)) count('unscheduled_subscription', null, `subscription ${id} had no scheduled checks: scheduled`);
     for (const [kind, n] of Object.entries(repairs)) if (n > 0) await this.metrics.repaired(kind, n);
     return repairs;
   }

@@ -4,6 +4,9 @@ import { redisOptionsFor } from './redis-options';
 
 export const REDIS_URL = Symbol('REDIS_URL');
 
+/** What a records class needs of RedisService: the command connection (a test passes `{ client }`). */
+export type RedisSource = Pick<RedisService, 'client'>;
+
 /** Owns every ioredis connection of the process: one for commands, one per subscriber. */
 @Injectable()
 export class RedisService implements OnApplicationShutdown {

@@ -5,11 +5,10 @@ import { Inject, Logger } from '@nestjs/common';
 import type { Job, Queue } from 'bullmq';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { formatBytes } from '../common/format';
-import { keys } from '../jobs/job-keys';
 import { ENGLISH, say, type SentenceKey } from '../jobs/job-messages';
 import { jobPaths } from '../jobs/job-paths';
 import type { JobLimits } from '../jobs/job-records';
-import { JobStore } from '../jobs/job.store';
+import { JobRecords } from '../jobs/job-records';
 import { limitsOf } from '../jobs/jobs.service';
 import { checkUrl } from '../jobs/url-policy';
 import { crashPoint } from '../ops/crash-point';
@@ -17,10 +16,10 @@ import { PipelineError } from '../pipeline/pipeline-error';
 import { WaitingJobs } from '../pipeline/waiting-jobs';
 import { YtdlpClient } from '../pipeline/ytdlp/ytdlp.client';
 import type { PlaylistEntry } from '../pipeline/ytdlp/ytdlp-playlist';
-import { RedisService } from '../redis/redis.module';
-import type { UserRole } from '../users/user.types';
+import { UserRecords } from '../users/user-records';
 import { CheckError, StoredSubscription, SubscriptionRecords } from './subscription-records';
-import { SubscriptionCheck, subscriptionKeys, SUBSCRIPTIONS_QUEUE } from './subscription.types';
+import { subscriptionKeys } from './subscription-keys';
+import { SubscriptionCheck, SUBSCRIPTIONS_QUEUE } from './subscription.types';
 
 /** A said sentence as a check's error. */
 const keyed = (m: ReturnType<typeof say>): CheckError => ({ message: m.message, key: m.messageKey, params: m.messageParams });
@@ -59,36 +58,34 @@ const CHECK_TIMEOUT_MS = 5 * 60_000;
 @Processor(SUBSCRIPTIONS_QUEUE)
 export class SubscriptionCheckProcessor extends WorkerHost {
   private readonly logger = new Logger('Subscriptions');
-  private readonly records: SubscriptionRecords;
-
   constructor(
-    private readonly redis: RedisService,
-    private readonly store: JobStore,
+    private readonly records: SubscriptionRecords,
+    private readonly users: UserRecords,
+    private readonly store: JobRecords,
     private readonly waiting: WaitingJobs,
     private readonly ytdlp: YtdlpClient,
     @InjectQueue(SUBSCRIPTIONS_QUEUE) private readonly checks: Queue<SubscriptionCheck>,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     super();
-    this.records = new SubscriptionRecords(redis.client);
   }
 
   async process(job: Job<SubscriptionCheck>): Promise<void> {
     const sub = await this.records.get(job.data.subscriptionId);
-    const [role, disabled] = sub ? await this.redis.client.hmget(keys.user(sub.ownerId), 'role', 'disabled') : [null, null];
+    const owner = sub ? await this.users.get(sub.ownerId) : null;
     // Deleted, or its account was: the scheduler goes too.
-    if (!sub || role === null) {
+    if (!sub || !owner) {
       if (sub) await this.records.remove(sub);
       await this.checks.removeJobScheduler(job.data.subscriptionId);
       return;
     }
     // A disabled account's subscriptions wait: nothing is fetched for it until an admin enables it.
-    if (disabled === '1') {
+    if (owner.disabled === '1') {
       await this.records.checked(sub.id, keyed(say('subscription.account_disabled')));
       return;
     }
     // The owner's limits as they are now (a quota set, or a role changed, since subscribing).
-    const limits: JobLimits = limitsOf({ role: role as UserRole }, this.config);
+    const limits: JobLimits = limitsOf(owner, this.config);
     // Over the byte quota nothing it found could be downloaded: no listing, no jobs.
     const full = await this.overQuota(sub.ownerId, limits);
     if (full) {

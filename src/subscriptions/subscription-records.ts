@@ -1,8 +1,13 @@
-// Subscriptions in Redis: a plain class over an ioredis client (no NestJS), like JobRecords.
+// Subscriptions in Redis; only this class reads or writes subscriptionKeys (a check's finds mark
+// `seen` in JobRecords.createFind's own step, so a find and its mark are one write).
 import { randomBytes } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
 import type { Redis, Result } from 'ioredis';
+import { scanSuffixes } from '../redis/scan-suffixes';
+import { RedisService, RedisSource } from '../redis/redis.module';
 import type { JobFormat, MessageParams } from '../jobs/job.types';
-import { Subscription, subscriptionKeys } from './subscription.types';
+import { subscriptionKeys } from './subscription-keys';
+import type { Subscription } from './subscription.types';
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
@@ -70,8 +75,12 @@ export type CreateOutcome =
   | { kind: 'too_many' }
   | { kind: 'already_subscribed'; existingId: string };
 
+@Injectable()
 export class SubscriptionRecords {
-  constructor(private readonly redis: Redis) {
+  private readonly redis: Redis;
+
+  constructor(@Inject(RedisService) source: RedisSource) {
+    const redis = (this.redis = source.client);
     redis.defineCommand('vpCreateSubscription', { numberOfKeys: 3, lua: CREATE_SCRIPT });
     redis.defineCommand('vpRemoveSubscription', { numberOfKeys: 4, lua: REMOVE_SCRIPT });
   }
@@ -129,6 +138,11 @@ export class SubscriptionRecords {
     await this.redis.vpRemoveSubscription(
       subscriptionKeys.one(sub.id), subscriptionKeys.seen(sub.id), subscriptionKeys.ofOwner(sub.ownerId), subscriptionKeys.urlsOf(sub.ownerId), sub.id,
     );
+  }
+
+  /** Owners that have (or had, and a removal left indexes of) subscriptions. */
+  async owners(): Promise<string[]> {
+    return (await scanSuffixes(this.redis, subscriptionKeys.ofOwner(''))).filter((k) => !k.endsWith(':urls'));
   }
 
   /** What is left of an account's subscriptions once each was removed (ids whose record went missing). */

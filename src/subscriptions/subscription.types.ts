@@ -27,15 +27,4 @@ export interface SubscriptionCheck {
   subscriptionId: string;
 }
 
-export const subscriptionKeys = {
-  /** Hash: id, ownerId, url, format, intervalMinutes, lastCheckedAt, lastError, lastErrorKey, lastErrorParams (JSON), createdAt (its finds are held to the owner's limits at each check). */
-  one: (id: string) => `vp:subscription:${id}`,
-  /** Set of every entry URL it has seen: a check makes jobs only for URLs it adds here. */
-  seen: (id: string) => `vp:subscription:${id}:seen`,
-  /** Zset of an owner's subscription ids, by creation time. */
-  ofOwner: (ownerId: string) => `vp:subscriptions:owner:${ownerId}`,
-  /** Hash: normalised URL → id of the owner's subscription to it (one per URL per owner). */
-  urlsOf: (ownerId: string) => `vp:subscriptions:owner:${ownerId}:urls`,
-} as const;
-
 export const SUBSCRIPTION_ID_PATTERN = /^[A-Za-z0-9_-]{12}$/;

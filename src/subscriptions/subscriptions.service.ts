@@ -5,7 +5,6 @@ import { APP_CONFIG, AppConfig } from '../config/config';
 import { ApiError } from '../http/api-error';
 import type { JobFormat } from '../jobs/job.types';
 import { checkUrl } from '../jobs/url-policy';
-import { RedisService } from '../redis/redis.module';
 import type { AuthUser } from '../users/user.types';
 import { publicSubscription, StoredSubscription, SubscriptionRecords } from './subscription-records';
 import { Subscription, SUBSCRIPTION_ID_PATTERN, SubscriptionCheck, SUBSCRIPTIONS_QUEUE } from './subscription.types';
@@ -21,15 +20,11 @@ const notFound = () => new ApiError(404, 'not_found', 'There is no such subscrip
  */
 @Injectable()
 export class SubscriptionsService {
-  readonly records: SubscriptionRecords;
-
   constructor(
-    redis: RedisService,
+    readonly records: SubscriptionRecords,
     @InjectQueue(SUBSCRIPTIONS_QUEUE) private readonly queue: Queue<SubscriptionCheck>,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {
-    this.records = new SubscriptionRecords(redis.client);
-  }
+  ) {}
 
   async create(user: AuthUser, input: { url: string; format: JobFormat; intervalMinutes: number }): Promise<Subscription> {
     const min = this.config.subscriptionMinIntervalMinutes;

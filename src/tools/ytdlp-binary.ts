@@ -2,8 +2,8 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config/config';
-import { runTool } from '../pipeline/process/run-tool';
-import { ytdlpJsRuntimeArgs } from '../pipeline/ytdlp/ytdlp-features';
+import { runTool } from '../process/run-tool';
+import { ytdlpJsRuntimeArgs } from './ytdlp-features';
 import { YtdlpLayout } from './ytdlp-layout';
 
 /** The yt-dlp one job runs, from its first yt-dlp run to its last. */

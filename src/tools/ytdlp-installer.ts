@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { runTool, ToolRun } from '../pipeline/process/run-tool';
+import { runTool, ToolRun } from '../process/run-tool';
 import { COMPLETE_MARKER, isAlive, YtdlpLayout } from './ytdlp-layout';
 
 /** What pip installs: yt-dlp with its recommended extras (yt-dlp-ejs for YouTube, curl_cffi, …). */

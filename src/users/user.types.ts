@@ -46,3 +46,12 @@ export const newPasswordSchema = z
   .string({ message: 'password is required' })
   .min(8, 'the password must be at least 8 characters')
   .max(1024, 'the password must be at most 1024 characters');
+
+const roleSchema = z.enum(['admin', 'user'], { message: 'role must be admin or user' });
+/** POST /api/users */
+export const createUserSchema = z.object({ username: usernameSchema, password: newPasswordSchema, role: roleSchema.default('user') });
+/** PATCH /api/users/:id */
+export const patchUserSchema = z
+  .object({ password: newPasswordSchema.optional(), role: roleSchema.optional(), disabled: z.boolean().optional() })
+  .strict()
+  .refine((p) => Object.keys(p).length > 0, 'give at least one of password, role, disabled');

@@ -1,24 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config/config';
-import { cookieKeys } from '../cookies/cookies-keys';
-import { webhookKeys } from '../webhooks/webhook-keys';
 import { ApiError } from '../http/api-error';
-import { channels, keys } from '../jobs/job-keys';
-import { RedisService } from '../redis/redis.module';
 import { generatePassword, hashPassword, verifyPassword } from './password';
+import { StoredUser, UserRecords } from './user-records';
 import { User, UserRole } from './user.types';
-
-interface StoredUser {
-  id: string;
-  username: string;
-  role: UserRole;
-  createdAt: string;
-  disabled?: string; // '1' when disabled
-  passwordHash: string;
-  /** Bumped by every password, role or disabled change: sessions made before it are void. */
-  sessionEpoch?: string;
-}
 
 export interface UserPatch {
   password?: string;
@@ -28,40 +14,41 @@ export interface UserPatch {
 
 const noSuchUser = () => new ApiError(404, 'not_found', 'There is no such user.');
 
-/** Accounts in Redis: `vp:user:<id>` hashes, a case-insensitive name index and a set of ids. */
+/** Accounts: passwords, roles, the bootstrap admin and the last-admin rule (stored by UserRecords). */
 @Injectable()
 export class UsersService {
   private readonly logger = new Logger('Users');
 
   constructor(
-    private readonly redis: RedisService,
+    private readonly records: UserRecords,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /**
    * First start: create the admin. Returns the generated password (for the caller to print
-   * once) when ADMIN_PASSWORD is unset; ADMIN_PASSWORD, when set, always wins.
+   * once) when ADMIN_PASSWORD is unset; ADMIN_PASSWORD, when set, always wins: `passwordSetFor`
+   * names the admin whose password it replaced, whose sessions the caller ends.
    */
-  async ensureBootstrapAdmin(): Promise<string | null> {
+  async ensureBootstrapAdmin(): Promise<{ generatedPassword: string | null; passwordSetFor: string | null }> {
     const name = this.config.adminUsername;
     const existing = await this.findStored(name);
     if (existing) {
       if (this.config.adminPassword && !(await verifyPassword(this.config.adminPassword, existing.passwordHash))) {
         // A new password ends every old session, as any password change does (say, after a leak).
         await this.update(existing.id, { password: this.config.adminPassword });
-        await this.redis.client.publish(channels.sessionsRevoked, JSON.stringify({ userId: existing.id }));
         this.logger.log(`Admin "${name}" password set from ADMIN_PASSWORD; earlier sessions ended`);
+        return { generatedPassword: null, passwordSetFor: existing.id };
       }
-      return null;
+      return { generatedPassword: null, passwordSetFor: null };
     }
     const password = this.config.adminPassword ?? generatePassword();
     const created = await this.create(name, password, 'admin').catch(() => null);
-    if (!created) return null; // another api process created it at the same moment
+    if (!created) return { generatedPassword: null, passwordSetFor: null }; // another api process created it at the same moment
     if (this.config.adminPassword) {
       this.logger.log(`Admin "${name}" created with the password from ADMIN_PASSWORD`);
-      return null;
+      return { generatedPassword: null, passwordSetFor: null };
     }
-    return password;
+    return { generatedPassword: password, passwordSetFor: null };
   }
 
   async create(username: string, password: string, role: UserRole): Promise<User> {
@@ -72,9 +59,7 @@ export class UsersService {
       createdAt: new Date().toISOString(),
       passwordHash: await hashPassword(password),
     };
-    const claimed = await this.redis.client.hsetnx(keys.usersByName, username.toLowerCase(), user.id);
-    if (!claimed) throw new ApiError(409, 'username_taken', `The username "${username}" is already taken.`);
-    await this.redis.client.multi().hset(keys.user(user.id), { ...user }).sadd(keys.users, user.id).exec();
+    if (!(await this.records.create(user))) throw new ApiError(409, 'username_taken', `The username "${username}" is already taken.`);
     return this.publicUser(user);
   }
 
@@ -84,7 +69,7 @@ export class UsersService {
   }
 
   async list(): Promise<User[]> {
-    const ids = await this.redis.client.smembers(keys.users);
+    const ids = await this.records.ids();
     const users = await Promise.all(ids.map((id) => this.get(id)));
     return users.filter((u): u is User => u !== null).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   }
@@ -123,12 +108,12 @@ export class UsersService {
   }
 
   private async applyPatch(id: string, patch: UserPatch): Promise<User> {
-    const fields: Record<string, string> = {};
+    const fields: Partial<Pick<StoredUser, 'passwordHash' | 'role' | 'disabled'>> = {};
     if (patch.password !== undefined) fields.passwordHash = await hashPassword(patch.password);
     if (patch.role !== undefined) fields.role = patch.role;
     if (patch.disabled !== undefined) fields.disabled = patch.disabled ? '1' : '0';
     if (Object.keys(fields).length) {
-      await this.redis.client.multi().hset(keys.user(id), fields).hincrby(keys.user(id), 'sessionEpoch', 1).exec();
+      await this.records.change(id, fields);
     }
     return (await this.get(id))!;
   }
@@ -143,14 +128,7 @@ export class UsersService {
 
   private async removeStored(id: string, stored: StoredUser): Promise<User> {
     if (stored.role === 'admin') await this.refuseIfLastAdmin(id);
-    await this.redis.client
-      .multi()
-      .del(keys.user(id))
-      .del(cookieKeys.ofUser(id))
-      .del(webhookKeys.ofUser(id))
-      .srem(keys.users, id)
-      .hdel(keys.usersByName, stored.username.toLowerCase())
-      .exec();
+    await this.records.remove(stored);
     return this.publicUser(stored);
   }
 
@@ -160,14 +138,14 @@ export class UsersService {
    */
   private async withAdminsLocked<R>(work: () => Promise<R>): Promise<R> {
     const token = randomBytes(8).toString('hex');
-    for (let i = 0; !(await this.redis.client.set(ADMINS_LOCK, token, 'PX', 10_000, 'NX')); i++) {
+    for (let i = 0; !(await this.records.lockAdmins(token)); i++) {
       if (i > 100) throw new ApiError(503, 'busy', 'Accounts are being changed; try again in a moment.');
       await new Promise((r) => setTimeout(r, 50));
     }
     try {
       return await work();
     } finally {
-      if ((await this.redis.client.get(ADMINS_LOCK)) === token) await this.redis.client.del(ADMINS_LOCK);
+      await this.records.unlockAdmins(token);
     }
   }
 
@@ -178,14 +156,12 @@ export class UsersService {
     }
   }
 
-  private async findStored(username: string): Promise<StoredUser | null> {
-    const id = await this.redis.client.hget(keys.usersByName, username.toLowerCase());
-    return id ? this.getStored(id) : null;
+  private findStored(username: string): Promise<StoredUser | null> {
+    return this.records.findByName(username);
   }
 
-  private async getStored(id: string): Promise<StoredUser | null> {
-    const stored = await this.redis.client.hgetall(keys.user(id));
-    return stored.id ? (stored as unknown as StoredUser) : null;
+  private getStored(id: string): Promise<StoredUser | null> {
+    return this.records.get(id);
   }
 
   private publicUser(u: StoredUser): User {
@@ -193,5 +169,4 @@ export class UsersService {
   }
 }
 
-const ADMINS_LOCK = 'vp:lock:admins';
 const DUMMY_HASH = 'scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';

@@ -6,7 +6,7 @@ import { Metrics } from '../metrics/metrics.service';
 import { withLogContext } from '../ops/log-context';
 import { sendWebhook, SendOutcome, WEBHOOK_TIMEOUT_MS } from './webhook-sender';
 import { signatureOf } from './webhook-signature';
-import { WebhookStore } from './webhook.store';
+import { WebhookRecords } from './webhook-records';
 import { deliveryBody, WebhookDelivery, WebhookDeliveryPayload, WEBHOOKS_QUEUE } from './webhook.types';
 
 /** Deliveries at once per worker: a receiver that hangs holds one slot for 10 s at most, never the queue. */
@@ -19,7 +19,7 @@ export class WebhookDeliveryProcessor extends WorkerHost {
   private readonly logger = new Logger('Webhooks');
 
   constructor(
-    private readonly webhooks: WebhookStore,
+    private readonly webhooks: WebhookRecords,
     private readonly metrics: Metrics,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {

@@ -2,11 +2,11 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { APP_CONFIG, AppConfig } from '../config/config';
-import { Outbox } from '../events/outbox';
+import { Outbox } from '../jobs/outbox';
 import type { JobSnapshot } from '../jobs/job.types';
 import { deliveryIdOf } from './webhook-delivery-id';
 import { webhookJobOptions } from './webhook-retry';
-import { WebhookStore } from './webhook.store';
+import { WebhookRecords } from './webhook-records';
 import { webhookEventFor, WebhookDeliveryPayload, WEBHOOKS_QUEUE } from './webhook.types';
 
 /**
@@ -19,7 +19,7 @@ import { webhookEventFor, WebhookDeliveryPayload, WEBHOOKS_QUEUE } from './webho
 export class WebhookDispatcher implements OnModuleInit {
   constructor(
     private readonly outbox: Outbox,
-    private readonly webhooks: WebhookStore,
+    private readonly webhooks: WebhookRecords,
     @InjectQueue(WEBHOOKS_QUEUE) private readonly queue: Queue<WebhookDeliveryPayload>,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}

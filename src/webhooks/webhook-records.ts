@@ -1,7 +1,9 @@
-// Webhooks and their deliveries in Redis. A plain class over an ioredis client (no NestJS), so it
-// is tested against a real Redis without the app, like JobRecords.
+// Webhooks and their deliveries in Redis; only this class reads or writes webhookKeys.
 import { randomBytes } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
 import type { Redis, Result } from 'ioredis';
+import { RedisService, RedisSource } from '../redis/redis.module';
+import { scanSuffixes } from '../redis/scan-suffixes';
 import { webhookKeys } from './webhook-keys';
 import { MAX_DELIVERIES_KEPT, Webhook, WebhookDelivery } from './webhook.types';
 
@@ -39,8 +41,12 @@ return 1
 /** Deliveries (and the lists of a deleted webhook or account) go away on their own after a month. */
 const DELIVERY_TTL_SECONDS = 30 * 86400;
 
+@Injectable()
 export class WebhookRecords {
-  constructor(protected readonly redis: Redis) {
+  protected readonly redis: Redis;
+
+  constructor(@Inject(RedisService) source: RedisSource) {
+    const redis = (this.redis = source.client);
     redis.defineCommand('vpAddWebhook', { numberOfKeys: 1, lua: ADD_SCRIPT });
     redis.defineCommand('vpSaveDelivery', { numberOfKeys: 2, lua: SAVE_DELIVERY_SCRIPT });
   }
@@ -71,6 +77,11 @@ export class WebhookRecords {
     const removed = await this.redis.hdel(webhookKeys.ofUser(ownerId), id);
     if (removed) await this.redis.del(webhookKeys.deliveriesOf(id));
     return removed === 1;
+  }
+
+  /** Users with webhooks. */
+  owners(): Promise<string[]> {
+    return scanSuffixes(this.redis, webhookKeys.ofUser(''));
   }
 
   /** Every webhook of an account being removed (their deliveries expire on their own). */

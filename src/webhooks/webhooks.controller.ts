@@ -7,7 +7,7 @@ import { parseOr400 } from '../http/validate';
 import { checkUrl } from '../jobs/url-policy';
 import type { AuthUser } from '../users/user.types';
 import { newWebhookSecret } from './webhook-signature';
-import { WebhookStore } from './webhook.store';
+import { WebhookRecords } from './webhook-records';
 import { publicWebhook, Webhook, WEBHOOK_EVENTS, WEBHOOK_ID_PATTERN, WebhookDelivery } from './webhook.types';
 
 export const createSchema = z.object({
@@ -30,7 +30,7 @@ const notFound = () => new ApiError(404, 'not_found', 'There is no such webhook.
 @Controller('api/webhooks')
 export class WebhooksController {
   constructor(
-    private readonly webhooks: WebhookStore,
+    private readonly webhooks: WebhookRecords,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 

@@ -2,10 +2,10 @@ import os from 'node:os';
 import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { PIPELINE, QUEUE_NAMES } from '../pipeline/pipeline';
-import { runTool } from '../pipeline/process/run-tool';
+import { runTool } from '../process/run-tool';
 import { RedisService } from '../redis/redis.module';
 import { YtdlpBinary } from '../tools/ytdlp-binary';
-import { RunningStages } from './running-stages';
+import { RunningStages } from '../pipeline/running-stages';
 import { countTools, readProcRows } from './running-tools';
 import { WORKER_HEARTBEAT_TTL_SECONDS, workerKeys, WorkerHeartbeat as Heartbeat } from './worker-keys';
 

@@ -2,8 +2,8 @@ import { createInterface } from 'node:readline';
 import { Inject, Injectable } from '@nestjs/common';
 import ffmpeg, { FfprobeData } from 'fluent-ffmpeg';
 import { APP_CONFIG, AppConfig } from '../../config/config';
-import { StallWatch } from '../process/tool-context';
-import { ToolsGuard } from '../process/tools-guard';
+import { StallWatch } from '../../process/tool-context';
+import { ToolsGuard } from '../../process/tools-guard';
 import type { FfmpegArgs } from './hls-args';
 import { withProgress } from './progress-args';
 

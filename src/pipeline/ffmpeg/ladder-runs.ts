@@ -4,7 +4,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { hlsFolder, hlsNames } from '../../jobs/job-paths';
-import { ToolStop } from '../process/tool-stop';
+import { ToolStop } from '../../process/tool-stop';
 import { FfmpegFailed, FfmpegRunner } from './ffmpeg.runner';
 import { FfmpegProgressParser, FfmpegProgress } from './ffmpeg-progress';
 import { eventPlaylistAsVod, HlsRunPart, hlsCommand, mergeMasterPlaylists, watchFirstIndex } from './hls-args';

@@ -7,8 +7,8 @@ import { failure, type JobMessage, type KeyedJobError } from '../../jobs/job-mes
 import type { JobFormat } from '../../jobs/job.types';
 import { EgressProxy, ytdlpProxyEnv } from '../egress/egress-proxy';
 import { PipelineError } from '../pipeline-error';
-import { runTool, ToolOptions, ToolRun } from '../process/run-tool';
-import { ToolStop } from '../process/tool-stop';
+import { runTool, ToolOptions, ToolRun } from '../../process/run-tool';
+import { ToolStop } from '../../process/tool-stop';
 import { subLangsWithout, withProbeInfo, ytdlpDownloadArgs, ytdlpListArgs, ytdlpProbeArgs } from './ytdlp-args';
 import { withCookiesUsed, ytdlpErrorFromOutput, ytdlpErrorWithoutFile } from './ytdlp-errors';
 import { downloadedFilepathFromLine, requestedFormatFromLine } from './ytdlp-output';

@@ -3,7 +3,7 @@ import { Inject, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { keys } from '../jobs/job-keys';
-import { JobStore } from '../jobs/job.store';
+import { JobRecords } from '../jobs/job-records';
 import type { JobSnapshot } from '../jobs/job.types';
 import { JobsService } from '../jobs/jobs.service';
 import { RedisService } from '../redis/redis.module';
@@ -28,7 +28,7 @@ export class RetentionSweeper extends WorkerHost implements OnApplicationBootstr
   constructor(
     @InjectQueue(RETENTION_QUEUE) private readonly queue: Queue,
     private readonly redis: RedisService,
-    private readonly store: JobStore,
+    private readonly store: JobRecords,
     private readonly jobs: JobsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {

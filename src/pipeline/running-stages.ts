@@ -3,8 +3,8 @@ import { Injectable, Logger } from '@nestjs/common';
 import { Metrics } from '../metrics/metrics.service';
 import { stageOutcome } from '../metrics/metrics-keys';
 import { enterLogContext } from '../ops/log-context';
-import { ABORT_SHUTDOWN } from '../pipeline/cancel-registry';
-import type { RunningJob } from './worker-keys';
+import { ABORT_SHUTDOWN } from './cancel-registry';
+import type { RunningJob } from '../workers/worker-keys';
 
 export interface StageRun {
   /** The stage ended; how is read from its abort signal and its reporter's last snapshot. */

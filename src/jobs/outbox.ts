@@ -2,7 +2,7 @@ import os from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import type Redis from 'ioredis';
-import { keys } from '../jobs/job-keys';
+import { keys } from './job-keys';
 import { crashPoint } from '../ops/crash-point';
 import { withLogContext } from '../ops/log-context';
 import { RedisService } from '../redis/redis.module';

@@ -1,7 +1,7 @@
 // What must follow a write, declared in one place: each event the outbox carries, its payload, and
 // the follow-ups (one Redis consumer group each) that act on it. Adding a follow-up is one line
 // here and one `outbox.handle(name, …)` where its work lives.
-import type { JobSnapshot } from '../jobs/job.types';
+import type { JobSnapshot } from './job.types';
 
 /** Event name → payload, as appended to the outbox stream by the write itself (job-scripts.ts). */
 export interface OutboxEvents {

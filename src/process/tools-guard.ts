@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import { APP_CONFIG, AppConfig } from '../../config/config';
+import { APP_CONFIG, AppConfig } from '../config/config';
 import { resolveExecutable } from './executable';
 import { configureToolLaunch } from './run-tool';
 import { pdeathsigLauncherScript } from './tool-guard';
