@@ -45,11 +45,10 @@ function folderCycles(): string[] {
     .sort();
 }
 
-it('has at most three pairs of folders that import each other, and no new one', () => {
+it('has no more than two pairs of folders that import each other, and no new one', () => {
   // jobs <-> pipeline: a new job is queued by the jobs service; stages write jobs.
   // metrics <-> pipeline: stages count their outcomes; the exporter names the stages.
-  // tools <-> workers: a worker's heartbeat names its yt-dlp; an update asks for a beat at once.
-  expect(folderCycles()).toEqual(['jobs <-> pipeline', 'metrics <-> pipeline', 'tools <-> workers']);
+  expect(folderCycles()).toEqual(['jobs <-> pipeline', 'metrics <-> pipeline']);
 });
 
 it('names every Redis key in a keys file of the folder that owns it', () => {

@@ -34,7 +34,12 @@ export class YtdlpManager implements OnApplicationBootstrap, OnApplicationShutdo
     private readonly redis: RedisService,
     private readonly heartbeat: WorkerHeartbeat,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  ) {
+    heartbeat.reportYtdlp(async () => {
+      const info = await binary.current().catch(() => null);
+      return { version: info?.version ?? null, managed: info?.managed ?? false, manageable: binary.manageable };
+    });
+  }
 
   onApplicationBootstrap(): void {
     if (!this.binary.manageable) {

@@ -4,7 +4,6 @@ import { APP_CONFIG, AppConfig } from '../config/config';
 import { PIPELINE, QUEUE_NAMES } from '../pipeline/pipeline';
 import { runTool } from '../process/run-tool';
 import { RedisService } from '../redis/redis.module';
-import { YtdlpBinary } from '../tools/ytdlp-binary';
 import { RunningStages } from '../pipeline/running-stages';
 import { countTools, readProcRows } from './running-tools';
 import { WORKER_HEARTBEAT_TTL_SECONDS, workerKeys, WorkerHeartbeat as Heartbeat } from './worker-keys';
@@ -29,13 +28,14 @@ export class WorkerHeartbeat implements OnApplicationBootstrap, OnModuleDestroy,
   private lastBeatAt = 0;
   private lastYtdlp = '';
   private dirty = true;
+  /** What yt-dlp this worker runs: told by YtdlpManager at start (src/tools stays above this folder). */
+  private ytdlpInUse: () => Promise<Heartbeat['ytdlp']> = async () => ({ version: null, managed: false, manageable: false });
   private beating: Promise<void> | null = null;
   private stopped = false;
 
   constructor(
     private readonly redis: RedisService,
     private readonly stages: RunningStages,
-    private readonly ytdlp: YtdlpBinary,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -60,6 +60,11 @@ export class WorkerHeartbeat implements OnApplicationBootstrap, OnModuleDestroy,
     await this.redis.client.del(workerKeys.heartbeat(this.id)).catch(() => undefined);
   }
 
+  /** How to read the yt-dlp in use, for every beat. */
+  reportYtdlp(inUse: () => Promise<Heartbeat['ytdlp']>): void {
+    this.ytdlpInUse = inUse;
+  }
+
   /** Beat now (e.g. right after the yt-dlp in use changed). */
   beatNow(): Promise<void> {
     this.dirty = true;
@@ -74,8 +79,7 @@ export class WorkerHeartbeat implements OnApplicationBootstrap, OnModuleDestroy,
   }
 
   private async lookOnce(): Promise<void> {
-    const info = await this.ytdlp.current().catch(() => null);
-    const ytdlp = { version: info?.version ?? null, managed: info?.managed ?? false, manageable: this.ytdlp.manageable };
+    const ytdlp = await this.ytdlpInUse();
     const every = this.stages.list().length ? BUSY_BEAT_MS : IDLE_BEAT_MS;
     const changed = this.dirty || JSON.stringify(ytdlp) !== this.lastYtdlp;
     if (!changed && Date.now() - this.lastBeatAt < every) return;
