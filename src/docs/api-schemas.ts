@@ -87,6 +87,11 @@ export const apiErrorSchema = z
     error: z.string().describe('The HTTP reason phrase'),
     message: z.string().describe('A sentence for people'),
     code: z.enum(API_ERROR_CODES).describe('Stable, for machines: every code is listed, with its meaning, in src/http/api-error-codes.ts'),
+    params: messageParams
+      .optional()
+      .describe(
+        'The values in the sentence, to say it in another language. invalid_request: field (dotted path), problem (required, type, too_small, too_big, format, one_of, unknown_field, invalid) and its limit (expected; minimum or maximum with origin string|array|number; values; fields). ytdlp_not_managed: problem (no_workers, path_set), workers',
+      ),
   })
   .loose() // a failed health check adds its report (status, details)
   .meta({ id: 'ApiError' });
@@ -117,7 +122,9 @@ export const webhookDeliverySchema = z
     attempts: z.number().int(),
     outcome: z.enum(['pending', 'delivered', 'failed']),
     at: isoTime,
-    response: z.string(),
+    response: z.string().describe("The start of the receiver's answer, or why there was none (in English)"),
+    responseKey: z.string().optional().describe("When `response` is vidpipe's own sentence (not sent, no answer): its key (webhook.no_answer.refused…), to say it in another language"),
+    responseParams: messageParams.optional().describe("The values of responseKey's sentence"),
   })
   .meta({ id: 'WebhookDelivery' });
 
@@ -155,6 +162,6 @@ export const workerSchema = z
 export const healthSchema = z
   .object({ status: z.string(), info: z.record(z.string(), z.unknown()).optional(), error: z.record(z.string(), z.unknown()).optional(), details: z.record(z.string(), z.unknown()) })
   .loose()
-  .meta({ id: 'Health', description: 'Terminus report; details.ytdlp has version, ageDays, managed, stale' });
+  .meta({ id: 'Health', description: 'Terminus report; details.ytdlp has version, ageDays, managed, stale, and when stale message (English), messageKey and messageParams' });
 
 export const listOf = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item) });

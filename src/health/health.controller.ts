@@ -86,7 +86,7 @@ export class HealthController {
           ageDays: age.ageDays,
           managed: binary.managed,
           stale: age.stale,
-          ...(age.message ? { message: age.message } : {}),
+          ...(age.message ? { message: age.message, messageKey: age.messageKey, messageParams: age.messageParams } : {}),
         };
       })
       .withTimeout(5000)

@@ -4,7 +4,7 @@ import { STATUS_CODES } from 'node:http';
 import { ApiError } from './api-error';
 import { ApiErrorCode, isApiErrorCode } from './api-error-codes';
 
-/** Every HTTP error leaves as `{ statusCode, error, message, code }`. */
+/** Every HTTP error leaves as `{ statusCode, error, message, code }`, with `params` when its sentence has values. */
 @Catch()
 export class ErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('Http');
@@ -34,6 +34,7 @@ export class ErrorFilter implements ExceptionFilter {
         error: STATUS_CODES[status] ?? 'Error',
         message,
         code: isApiErrorCode(obj.code) ? obj.code : codeForStatus(status),
+        ...(obj.params && typeof obj.params === 'object' ? { params: obj.params } : {}),
       });
       return;
     }

@@ -24,6 +24,8 @@ function renditionsSentence(p: { renditions: string; copied: string }): string {
   return p.renditions.split(', ').map((h) => (copied.has(h) ? `${h} (copied)` : h)).join(', ');
 }
 
+const ytdlpAge = (p: { version: string; days: number }) => `yt-dlp ${p.version} is ${p.days} days old, and sites change every few weeks`;
+
 const COOKIES_HINT = 'If you can watch it in your browser, upload your cookies on the Account page or with PUT /api/me/cookies, then retry.';
 const STALE_COOKIES_HINT =
   'Your uploaded cookies did not get you in: they may have expired or belong to another account. Export fresh ones while logged in, upload them, then retry.';
@@ -115,6 +117,27 @@ export const ENGLISH = {
   'subscription.account_disabled': () => 'Not checked: the account is disabled.',
   'subscription.over_quota': (p: { used: string; max: string }) => `Not checked: your videos use ${p.used} of your ${p.max}; delete some to make room.`,
   'subscription.check_failed': (p: { reason: string }) => `The check failed: ${p.reason}`,
+  // ---- why a webhook delivery got no answer (its `response`; an answer is the receiver's own text) ----
+  'webhook.not_sent.invalid_url': (p: { reason: string }) => `Not sent: ${p.reason}`,
+  'webhook.not_sent.port': (p: { port: number }) => `Not sent: port ${p.port} is not allowed`,
+  'webhook.not_sent.local_host': (p: { host: string }) => `Not sent: ${p.host} is a private address`,
+  'webhook.not_sent.private_address': (p: { host: string; address: string }) => `Not sent: ${p.host} (${p.address}) is not a public address`,
+  'webhook.no_answer.dns': (p: { host: string }) => `No answer: the address of ${p.host} could not be found`,
+  'webhook.no_answer.timeout': (p: { seconds: number }) => `No answer: no answer within ${p.seconds} s`,
+  // `reason` is the system's own words (connect ECONNREFUSED 127.0.0.1:9); the key says what they mean.
+  'webhook.no_answer.refused': (p: { reason: string }) => `No answer: ${p.reason}`,
+  'webhook.no_answer.closed': (p: { reason: string }) => `No answer: ${p.reason}`,
+  'webhook.no_answer.no_route': (p: { reason: string }) => `No answer: ${p.reason}`,
+  'webhook.no_answer.certificate': (p: { reason: string }) => `No answer: ${p.reason}`,
+  'webhook.no_answer.other': (p: { reason: string }) => `No answer: ${p.reason}`,
+  // ---- how old the yt-dlp is, and what to do (details.ytdlp of GET /api/health, when stale) ----
+  'ytdlp.stale.managed': (p: { version: string; days: number }) =>
+    `${ytdlpAge(p)}: vidpipe updates it by itself once a day; an admin can update it now with POST /api/admin/ytdlp/update.`,
+  'ytdlp.stale.managed_manual': (p: { version: string; days: number }) =>
+    `${ytdlpAge(p)}: automatic updates are off (YTDLP_AUTO_UPDATE=false); an admin can update it now with POST /api/admin/ytdlp/update.`,
+  'ytdlp.stale.system': (p: { version: string; days: number }) =>
+    `${ytdlpAge(p)}: install a current yt-dlp (pipx install yt-dlp, or pip install -U "yt-dlp[default]") and set YTDLP_PATH to it, ` +
+    `or leave YTDLP_PATH unset and let vidpipe manage one where Python can reach the package index.`,
 } as const;
 
 export type SentenceKey = keyof typeof ENGLISH;

@@ -1,6 +1,7 @@
 import { Controller, HttpCode, Post } from '@nestjs/common';
 import { AdminOnly } from '../auth/auth.guard';
 import { ApiError } from '../http/api-error';
+import type { MessageParams } from '../jobs/job.types';
 import { RedisService } from '../redis/redis.module';
 import { toolsChannels } from './tools-keys';
 import { liveYtdlpWorkers } from './ytdlp-announcements';
@@ -19,7 +20,8 @@ export class YtdlpAdminController {
     const managing = workers.filter((w) => w.manageable);
     if (managing.length === 0) {
       const why = workers.length === 0 ? 'no worker is running' : `none of the ${workers.length} running worker(s) manages its own yt-dlp (YTDLP_PATH is set)`;
-      throw new ApiError(409, 'ytdlp_not_managed', `There is no managed yt-dlp to update: ${why}. Update the yt-dlp they use by hand (see GET /api/health).`);
+      const params: MessageParams = workers.length === 0 ? { problem: 'no_workers' } : { problem: 'path_set', workers: workers.length };
+      throw new ApiError(409, 'ytdlp_not_managed', `There is no managed yt-dlp to update: ${why}. Update the yt-dlp they use by hand (see GET /api/health).`, params);
     }
     // Pub/sub, not a BullMQ job: every worker must hear it, and one not running now has nothing to update.
     await this.redis.client.publish(toolsChannels.ytdlpUpdate, JSON.stringify({ at: new Date().toISOString() }));

@@ -1,4 +1,6 @@
 // Pure: what a yt-dlp can do (from its --help) and how old it is (from its version).
+import { say } from '../jobs/job-messages';
+import type { MessageParams } from '../jobs/job.types';
 
 /** Whether this yt-dlp's `--help` lists `--js-runtimes` (added in 2025.11; older ones exit 2 on it). */
 export function ytdlpSupportsJsRuntimes(helpText: string): boolean {
@@ -20,8 +22,10 @@ export interface YtdlpVersionAge {
   releasedOn: string | null;
   ageDays: number | null;
   stale: boolean;
-  /** How to update, when stale. */
+  /** How to update, when stale; `messageKey` and `messageParams` say it in another language. */
   message?: string;
+  messageKey?: string;
+  messageParams?: MessageParams;
 }
 
 export interface YtdlpAgeContext {
@@ -49,18 +53,10 @@ export function ytdlpVersionAge(version: string | null, ctx: YtdlpAgeContext): Y
   const ageDays = Math.max(0, Math.floor((ctx.now.getTime() - released.getTime()) / 86_400_000));
   const stale = ageDays >= YTDLP_STALE_DAYS;
   const age: YtdlpVersionAge = { version, releasedOn: released.toISOString().slice(0, 10), ageDays, stale };
-  if (stale) age.message = staleMessage(version, ageDays, ctx);
-  return age;
-}
-
-function staleMessage(version: string, ageDays: number, ctx: YtdlpAgeContext): string {
-  const head = `yt-dlp ${version} is ${ageDays} days old, and sites change every few weeks`;
-  if (ctx.managed) {
-    const auto = ctx.autoUpdate === false ? 'automatic updates are off (YTDLP_AUTO_UPDATE=false)' : 'vidpipe updates it by itself once a day';
-    return `${head}: ${auto}; an admin can update it now with POST /api/admin/ytdlp/update.`;
+  if (stale) {
+    const key = !ctx.managed ? 'ytdlp.stale.system' : ctx.autoUpdate === false ? 'ytdlp.stale.managed_manual' : 'ytdlp.stale.managed';
+    const { message, messageKey, messageParams } = say(key, { version, days: ageDays });
+    Object.assign(age, { message, messageKey, messageParams });
   }
-  return (
-    `${head}: install a current yt-dlp (pipx install yt-dlp, or pip install -U "yt-dlp[default]") and set YTDLP_PATH to it, ` +
-    `or leave YTDLP_PATH unset and let vidpipe manage one where Python can reach the package index.`
-  );
+  return age;
 }

@@ -4,7 +4,7 @@ import { Job, UnrecoverableError } from 'bullmq';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { Metrics } from '../metrics/metrics.service';
 import { withLogContext } from '../ops/log-context';
-import { sendWebhook, SendOutcome, WEBHOOK_TIMEOUT_MS } from './webhook-sender';
+import { TriedOutcome, tryWebhook, WEBHOOK_TIMEOUT_MS } from './webhook-sender';
 import { signatureOf } from './webhook-signature';
 import { WebhookRecords } from './webhook-records';
 import { deliveryBody, WebhookDelivery, WebhookDeliveryPayload, WEBHOOKS_QUEUE } from './webhook.types';
@@ -36,7 +36,7 @@ export class WebhookDeliveryProcessor extends WorkerHost {
     const webhook = await this.webhooks.get(ownerId, webhookId);
     if (!webhook) return; // deleted since (or its account): nobody to tell
     const body = deliveryBody(event, job.data.job, new Date());
-    const outcome = await sendWebhook(
+    const outcome = await tryWebhook(
       webhook.url,
       body,
       { 'X-Vidpipe-Event': event, 'X-Vidpipe-Delivery': deliveryId, 'X-Vidpipe-Signature': signatureOf(body, webhook.secret) },
@@ -53,7 +53,7 @@ export class WebhookDeliveryProcessor extends WorkerHost {
       attempts,
       outcome: delivered ? 'delivered' : last ? 'failed' : 'pending',
       at: new Date().toISOString(),
-      response: describe(outcome),
+      ...responseOf(outcome),
     };
     await this.webhooks.saveDelivery(webhookId, delivery, job.timestamp);
     this.metrics.webhookDelivered(delivery.statusCode);
@@ -66,7 +66,9 @@ export class WebhookDeliveryProcessor extends WorkerHost {
   }
 }
 
-function describe(outcome: SendOutcome): string {
-  if (outcome.kind === 'answered') return outcome.excerpt;
-  return outcome.kind === 'refused' ? `Not sent: ${outcome.reason}` : `No answer: ${outcome.reason}`;
+/** The receiver's own answer as it came, or our sentence for why there was none, with its key. */
+function responseOf(outcome: TriedOutcome): Pick<WebhookDelivery, 'response' | 'responseKey' | 'responseParams'> {
+  if (outcome.kind === 'answered') return { response: outcome.excerpt };
+  const { message, messageKey, messageParams } = outcome.says;
+  return { response: message, responseKey: messageKey ?? undefined, responseParams: messageParams ?? undefined };
 }

@@ -1,5 +1,5 @@
 // Webhooks: what a user registers and what each delivery records. Pure types and rules (no NestJS).
-import type { JobSnapshot } from '../jobs/job.types';
+import type { JobSnapshot, MessageParams } from '../jobs/job.types';
 
 /** The BullMQ queue deliveries go through (not a pipeline stage). */
 export const WEBHOOKS_QUEUE = 'webhooks';
@@ -39,8 +39,11 @@ export interface WebhookDelivery {
   outcome: 'pending' | 'delivered' | 'failed';
   /** When the last try ended. */
   at: string;
-  /** The first RESPONSE_EXCERPT_CHARS of the answer, or why there was none. */
+  /** The first RESPONSE_EXCERPT_CHARS of the answer, or why there was none (in English). */
   response: string;
+  /** When `response` is our own sentence (not sent, no answer): its key and values, for the reader's language. */
+  responseKey?: string;
+  responseParams?: MessageParams;
 }
 
 /** What one queue entry carries: one event for one webhook, with the job as it ended. */

@@ -1,7 +1,7 @@
 // The REST API as the browser uses it: same origin, the session cookie, JSON errors with a code
 // and a sentence. A 401 on any call but login means the session ended elsewhere: listeners hear it.
 import { type ApiErrorCode, isApiErrorCode } from '@server/http/api-error-codes';
-import type { JobFormat, JobSnapshot, JobState } from '@server/jobs/job.types';
+import type { JobFormat, JobSnapshot, JobState, MessageParams } from '@server/jobs/job.types';
 import type { User, UserRole } from '@server/users/user.types';
 import type { Subscription } from '@server/subscriptions/subscription.types';
 import type { PublicWebhook, WebhookDelivery, WebhookEvent } from '@server/webhooks/webhook.types';
@@ -9,7 +9,7 @@ import type { WorkerHeartbeat } from '@server/workers/worker-keys';
 
 export type { Subscription, PublicWebhook, WebhookDelivery, WebhookEvent, WorkerHeartbeat };
 
-/** `details.ytdlp` of GET /api/health: the yt-dlp the next job gets. */
+/** `details.ytdlp` of GET /api/health: the yt-dlp the next job gets (`status` down: its check failed, `message` says how). */
 export interface YtdlpHealth {
   status: string;
   version?: string | null;
@@ -17,6 +17,8 @@ export interface YtdlpHealth {
   managed?: boolean;
   stale?: boolean;
   message?: string;
+  messageKey?: string;
+  messageParams?: MessageParams;
 }
 
 export interface Me {
@@ -44,6 +46,8 @@ export class ApiFailure extends Error {
     readonly status: number,
     readonly code: ApiFailureCode,
     message: string,
+    /** The values in the server's sentence (a field and its limit…), to say it in another language. */
+    readonly params: MessageParams = {},
   ) {
     super(message);
   }
@@ -86,14 +90,15 @@ async function call<T>(method: string, path: string, opts: CallOptions = {}, ret
     throw new ApiFailure(0, 'unreachable', '');
   }
   if (res.status === 204) return undefined as T;
-  const data = (await res.json().catch(() => ({}))) as { message?: string; code?: string };
+  const data = (await res.json().catch(() => ({}))) as { message?: string; code?: string; params?: MessageParams };
   if (!res.ok) {
     if (res.status === 401 && !opts.expect401 && !retried && (renewing || sessionEpoch !== sentInEpoch)) {
       await renewing?.catch(() => undefined);
       return call<T>(method, path, opts, true);
     }
     if (res.status === 401 && !opts.expect401) sessionEndedListeners.forEach((l) => l());
-    throw new ApiFailure(res.status, isApiErrorCode(data.code) ? data.code : 'http_error', data.message ?? `The server answered ${res.status}.`);
+    const code = isApiErrorCode(data.code) ? data.code : 'http_error';
+    throw new ApiFailure(res.status, code, data.message ?? `The server answered ${res.status}.`, code === 'http_error' ? {} : (data.params ?? {}));
   }
   return data as T;
 }

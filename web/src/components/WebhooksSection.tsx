@@ -1,9 +1,10 @@
 // `/account` › Webhooks: register a URL for some events (the secret, made here or given, is shown
-// once with a copy button), the list with Remove, and each webhook's last deliveries.
+// once with a copy button), the list with Remove, and each webhook's last deliveries (the receiver's
+// own answer as it came; our sentence for none in the reader's language).
 import { type FormEvent, useCallback, useEffect, useId, useRef, useState } from 'react';
 import { WEBHOOK_EVENTS } from '@server/webhooks/webhook.types';
 import { api, type PublicWebhook, type WebhookDelivery, type WebhookEvent } from '../api';
-import { apiErrorText } from '../lib/server-text';
+import { apiErrorText, serverText } from '../lib/server-text';
 import { useI18n } from '../i18n';
 import { formatMoment } from '../lib/format';
 import { pathOf } from '../lib/routes';
@@ -133,7 +134,7 @@ function Deliveries({ hook }: { hook: PublicWebhook }) {
                   <td>{d.event}</td>
                   <td><Link to={pathOf.job(d.jobId)}>{d.jobId}</Link></td>
                   <td>{t(`hooks.outcome.${d.outcome}`)} · {d.statusCode ?? t('hooks.noAnswer')} · {t('hooks.tries', { n: d.attempts })}</td>
-                  <td className="break">{d.response}</td>
+                  <td className="break" data-testid="response">{serverText(lang, d.responseKey, d.responseParams, d.response)}</td>
                 </tr>
               ))}
             </tbody>

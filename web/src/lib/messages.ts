@@ -198,6 +198,10 @@ export const en = {
   'ytdlp.update': 'Update yt-dlp',
   'ytdlp.asked': 'Asked {n} worker(s) to update yt-dlp.',
   'ytdlp.unknown': 'unknown',
+  'ytdlp.down': 'The yt-dlp the next job gets did not run when checked.',
+  'workers.pid': 'pid {pid}',
+  'stage.download': 'download',
+  'stage.transcode': 'transcode',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -399,4 +403,8 @@ export const zhCN: Record<MessageKey, string> = {
   'ytdlp.update': '更新 yt-dlp',
   'ytdlp.asked': '已请求 {n} 个工作进程更新 yt-dlp。',
   'ytdlp.unknown': '未知',
+  'ytdlp.down': '检查时，下一个任务要用的 yt-dlp 没能运行。',
+  'workers.pid': '进程 {pid}',
+  'stage.download': '下载',
+  'stage.transcode': '转码',
 };

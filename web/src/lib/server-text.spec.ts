@@ -1,3 +1,4 @@
+import { API_ERROR_CODES } from '@server/http/api-error-codes';
 import { ENGLISH, failure, say, type SentenceKey } from '@server/jobs/job-messages';
 import { newJob, toCollection, toFailed } from '@server/jobs/job-lifecycle';
 import type { JobSnapshot } from '@server/jobs/job.types';
@@ -49,6 +50,20 @@ const SAMPLES: Partial<Record<SentenceKey, Record<string, string | number>>> = {
   'error.storage_full': { used: '2 GB', max: '2 GB' },
   'subscription.over_quota': { used: '2 GB', max: '2 GB' },
   'subscription.check_failed': { reason: 'Connection is closed.' },
+  'webhook.not_sent.invalid_url': { reason: 'The link has no host name.' },
+  'webhook.not_sent.port': { port: 25 },
+  'webhook.not_sent.local_host': { host: 'hooks.localhost' },
+  'webhook.not_sent.private_address': { host: 'hooks.example', address: '10.0.0.7' },
+  'webhook.no_answer.dns': { host: 'hooks.example' },
+  'webhook.no_answer.timeout': { seconds: 10 },
+  'webhook.no_answer.refused': { reason: 'connect ECONNREFUSED 127.0.0.1:9' },
+  'webhook.no_answer.closed': { reason: 'socket hang up' },
+  'webhook.no_answer.no_route': { reason: 'connect EHOSTUNREACH 192.0.2.1:443' },
+  'webhook.no_answer.certificate': { reason: 'self-signed certificate' },
+  'webhook.no_answer.other': { reason: 'write EPROTO' },
+  'ytdlp.stale.managed': { version: '2023.03.04', days: 1372 },
+  'ytdlp.stale.managed_manual': { version: '2023.03.04', days: 1372 },
+  'ytdlp.stale.system': { version: '2023.03.04', days: 1372 },
 };
 const KEYS = Object.keys(ENGLISH) as SentenceKey[];
 const said = (key: SentenceKey) => (say as (k: SentenceKey, p?: object) => ReturnType<typeof say>)(key, SAMPLES[key]);
@@ -129,8 +144,32 @@ describe('apiErrorText', () => {
     expect(apiErrorText(tooMany, 'en', 'The server could not be reached.')).toBe(tooMany.message);
   });
 
+  it('has a sentence for every code the server sends', () => {
+    for (const code of API_ERROR_CODES) expect([code, `api.${code}` in serverZhCN]).toEqual([code, true]);
+  });
+
+  it('says a field-validation error from its params: the field by its name in the form, and the limit', () => {
+    const withParams = (message: string, params: Record<string, string | number>) => Object.assign(failure(400, 'invalid_request', message), { params });
+    const short = withParams('password: the password must be at least 8 characters', { field: 'password', problem: 'too_small', minimum: 8, origin: 'string' });
+    expect(apiErrorText(short, 'zh-CN', 'x')).toBe('密码至少需要 8 个字符。');
+    expect(apiErrorText(short, 'en', 'x')).toBe(short.message);
+    expect(apiErrorText(withParams('url is required', { field: 'url', problem: 'required' }), 'zh-CN', 'x')).toBe('请填写链接。');
+    expect(apiErrorText(withParams('role must be admin or user', { field: 'role', problem: 'one_of', values: 'admin, user' }), 'zh-CN', 'x')).toBe('角色只能是以下之一：admin, user。');
+    expect(apiErrorText(withParams('limit: Too big', { field: 'limit', problem: 'too_big', maximum: 100, origin: 'number' }), 'zh-CN', 'x')).toBe('数量不能大于 100。');
+    // A field the catalogue does not name shows by its API name; a problem it does not know, as the code's gist.
+    expect(apiErrorText(withParams('x.y: bad', { field: 'x.y', problem: 'format' }), 'zh-CN', 'x')).toBe('x.y的格式不对。');
+    expect(apiErrorText(withParams('give at least one of password, role, disabled', { problem: 'invalid' }), 'zh-CN', 'x')).toBe(serverZhCN['api.invalid_request']);
+    expect(apiErrorText(withParams('?', { problem: 'required' }), 'zh-CN', 'x')).toBe(serverZhCN['api.invalid_request']); // no field to name
+  });
+
+  it('says which of a code\'s sentences its params pick (yt-dlp not managed), and an unknown answer by its status', () => {
+    const pathSet = Object.assign(failure(409, 'ytdlp_not_managed', 'There is no managed yt-dlp to update: …'), { params: { problem: 'path_set', workers: 2 } });
+    expect(apiErrorText(pathSet, 'zh-CN', 'x')).toBe('没有可更新的托管 yt-dlp：正在运行的 2 个工作进程都不自行管理 yt-dlp（设置了 YTDLP_PATH）。请手动更新它们使用的 yt-dlp。');
+    expect(apiErrorText(failure(502, 'http_error', 'The server answered 502.'), 'zh-CN', 'x')).toBe('服务器的回应是 502。');
+  });
+
   it('falls back to the sentence for an unknown code, and says "unreachable" when no answer came', () => {
-    expect(apiErrorText(failure(400, 'invalid_request', 'url is required'), 'zh-CN', 'x')).toBe('url is required');
+    expect(apiErrorText(failure(400, 'some_new_code', 'url is required'), 'zh-CN', 'x')).toBe('url is required');
     expect(apiErrorText(failure(0, 'network', 'Failed to fetch'), 'zh-CN', '无法连接到服务器。')).toBe('无法连接到服务器。');
     expect(apiErrorText(new TypeError('Failed to fetch'), 'zh-CN', '无法连接到服务器。')).toBe('无法连接到服务器。');
   });

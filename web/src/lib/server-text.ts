@@ -36,8 +36,12 @@ function childrenText(lang: Lang, p: Params): string | null {
   return parts.length ? fill(lang, 'collection.summary', { videos: all, parts: parts.join(catalogues[lang]['collection.partsJoin']) }) : all;
 }
 
-/** The values a template needs that the server sends in another shape (plurals, lists). */
+/** The values a template needs that the server sends in another shape (plurals, lists, a field's name). */
 function derived(lang: Lang, key: ServerMessageKey, p: Params): Params {
+  if (key.startsWith('api.invalid_request.') && typeof p.field === 'string') {
+    const label = `field.${p.field}`;
+    return { ...p, field: isKey(label) ? catalogues[lang][label] : p.field };
+  }
   if (key === 'error.download_failed.collection' && typeof p.total === 'number') return { ...p, videos: videos(lang, p.total) };
   if (key === 'job.transcode_video' && typeof p.renditions === 'string') {
     const copied = new Set(String(p.copied ?? '').split(', '));
@@ -47,12 +51,16 @@ function derived(lang: Lang, key: ServerMessageKey, p: Params): Params {
   return p;
 }
 
+/** The sentence of `key` with `params` in `lang`, or null when the catalogue lacks the key or a value. */
+function textOf(lang: Lang, key: string | null | undefined, params: Params | null | undefined): string | null {
+  if (!key || !isKey(key)) return null;
+  const values = params ?? {};
+  return key === 'collection.summary' ? childrenText(lang, values) : fill(lang, key, derived(lang, key, values));
+}
+
 /** The sentence of `key` with `params` in `lang`, or `fallback` (the server's own) when it cannot be made. */
 export function serverText(lang: Lang, key: string | null | undefined, params: Params | null | undefined, fallback: string): string {
-  if (!key || !isKey(key)) return fallback;
-  const values = params ?? {};
-  const text = key === 'collection.summary' ? childrenText(lang, values) : fill(lang, key, derived(lang, key, values));
-  return text ?? fallback;
+  return textOf(lang, key, params) ?? fallback;
 }
 
 /**
@@ -71,12 +79,29 @@ export function jobMessageText(job: Pick<JobSnapshot, 'message' | 'messageKey' |
 }
 
 /**
+ * The catalogue's keys for an API error, most precise first: `params.problem` picks one of its code's
+ * sentences (and `params.origin` its measure: characters, items, a number), else the code's own.
+ */
+function apiErrorKeys(code: string, params: Params): string[] {
+  const problem = typeof params.problem === 'string' ? params.problem : null;
+  const origin = typeof params.origin === 'string' ? params.origin : null;
+  return [problem && origin && `api.${code}.${problem}.${origin}`, problem && `api.${code}.${problem}`, `api.${code}`].filter((k): k is string => !!k);
+}
+
+/**
  * An API failure for people: in English the server's own sentence (it has the exact numbers), in other
- * languages its `code`'s entry, else that sentence. `unreachable` when no answer came at all.
+ * languages the catalogue's sentence for its `code` and `params`, else that sentence. `unreachable`
+ * when no answer came at all.
  */
 export function apiErrorText(err: unknown, lang: Lang, unreachable: string): string {
-  const failure = err instanceof Error && 'status' in err && 'code' in err ? (err as Error & { status: number; code: string }) : null;
+  type Failure = Error & { status: number; code: string; params?: Params };
+  const failure = err instanceof Error && 'status' in err && 'code' in err ? (err as Failure) : null;
   if (!failure || !failure.status || typeof failure.code !== 'string') return unreachable;
   if (lang === 'en') return failure.message;
-  return serverText(lang, `api.${failure.code}`, null, failure.message);
+  const params: Params = { status: failure.status, ...(failure.params ?? {}) };
+  for (const key of apiErrorKeys(failure.code, params)) {
+    const text = textOf(lang, key, params);
+    if (text !== null) return text;
+  }
+  return failure.message;
 }

@@ -2,8 +2,9 @@
 // the yt-dlp the next job gets (GET /api/health) with a button asking the workers to update it.
 import { useCallback, useEffect, useState } from 'react';
 import { api, type WorkerHeartbeat, type YtdlpHealth } from '../api';
-import { apiErrorText } from '../lib/server-text';
+import { apiErrorText, serverText } from '../lib/server-text';
 import { useI18n } from '../i18n';
+import { en, type MessageKey } from '../lib/messages';
 import { formatMoment } from '../lib/format';
 import { pathOf } from '../lib/routes';
 import { Link } from '../router';
@@ -39,6 +40,15 @@ export function WorkersPage() {
     }
   };
 
+  // Stale: what to do, in the reader's language. Down: the check's own words are for the log; in English they show as before.
+  const advice = !ytdlp?.message
+    ? null
+    : ytdlp.status === 'down' && lang !== 'en'
+      ? t('ytdlp.down')
+      : serverText(lang, ytdlp.messageKey, ytdlp.messageParams, ytdlp.message);
+  // A pipeline stage by its name in the reader's language; one the catalogue does not know, as it is.
+  const stageName = (stage: string) => (`stage.${stage}` in en ? t(`stage.${stage}` as MessageKey) : stage);
+
   return (
     <>
       <h1 tabIndex={-1}>{t('workers.title')}</h1>
@@ -54,7 +64,7 @@ export function WorkersPage() {
             {ytdlp?.stale !== undefined && <> <span className={ytdlp.stale ? 'badge warn' : 'badge'}>{t(ytdlp.stale ? 'ytdlp.stale' : 'ytdlp.fresh')}</span></>}
           </dd>
         </dl>
-        {ytdlp?.message && <p className="message">{ytdlp.message}</p>}
+        {advice && <p className="message" data-testid="ytdlp-advice">{advice}</p>}
         <div className="row"><button type="button" onClick={update} disabled={busy}>{t('ytdlp.update')}</button></div>
         {outcome && (outcome.ok ? <p className="notice" role="status">{outcome.text}</p> : <p className="error-text" role="alert">{outcome.text}</p>)}
       </section>
@@ -62,18 +72,18 @@ export function WorkersPage() {
       <ul className="workers" aria-label={t('workers.title')}>
         {workers?.map((w) => (
           <li key={w.id} className="panel" data-testid="worker" data-id={w.id}>
-            <h2 className="break">{w.host} · pid {w.pid}</h2>
+            <h2 className="break">{w.host} · {t('workers.pid', { pid: w.pid })}</h2>
             <p className="meta">
               <span>{t('workers.started', { time: formatMoment(w.startedAt, lang) })}</span>
               <span>{t('workers.heartbeat', { time: formatMoment(w.lastHeartbeatAt, lang) })}</span>
             </p>
             <dl className="details">
               <dt>{t('workers.slots')}</dt>
-              <dd>{Object.entries(w.concurrency).map(([stage, n]) => `${stage} ${n}`).join(', ')}</dd>
+              <dd>{Object.entries(w.concurrency).map(([stage, n]) => `${stageName(stage)} ${n}`).join(', ')}</dd>
               <dt>{t('workers.running')}</dt>
               <dd data-testid="running">
                 {w.runningJobs.length === 0 ? t('workers.idle') : w.runningJobs.map((j) => (
-                  <span key={j.id + j.stage} className="fact">{j.stage}: <Link to={pathOf.job(j.id)}>{j.id}</Link> ({formatMoment(j.startedAt, lang)}) </span>
+                  <span key={j.id + j.stage} className="fact">{stageName(j.stage)}: <Link to={pathOf.job(j.id)}>{j.id}</Link> ({formatMoment(j.startedAt, lang)}) </span>
                 ))}
               </dd>
               <dt>{t('workers.tools')}</dt>
