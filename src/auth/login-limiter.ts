@@ -37,7 +37,7 @@ export class LoginLimiter {
     await this.redis.client.multi().decr(account).decr(client).exec();
     const ttls = await Promise.all([this.redis.client.ttl(account), this.redis.client.ttl(client)]);
     const minutes = Math.max(1, Math.ceil(Math.max(...ttls) / 60));
-    throw new ApiError(429, 'too_many_attempts', `Too many failed logins. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`);
+    throw new ApiError(429, 'too_many_attempts', `Too many failed logins. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`, { minutes });
   }
 
   /** The password was right: this attempt does not count, and the account starts afresh. */

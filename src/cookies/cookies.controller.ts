@@ -10,7 +10,7 @@ import { CookiesService, CookiesStatus } from './cookies.service';
 const ACCEPTED_TYPES = new Set(['text/plain', 'application/octet-stream']);
 
 const tooLarge = () =>
-  new ApiError(413, 'cookies_too_large', `A cookies file may be at most ${MAX_COOKIES_FILE_BYTES / 1024} KiB; export only the sites you need.`);
+  new ApiError(413, 'cookies_too_large', `A cookies file may be at most ${MAX_COOKIES_FILE_BYTES / 1024} KiB; export only the sites you need.`, { maxKiB: MAX_COOKIES_FILE_BYTES / 1024 });
 
 /** The signed-in user's own cookies.txt, for sites that need a login: set, inspect (never a value), remove. */
 @Controller('api/me/cookies')

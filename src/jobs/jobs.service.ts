@@ -213,14 +213,14 @@ export class JobsService {
     // Counts finished media only: jobs under way may still take it past the quota.
     const used = c.userMaxMediaBytes === null ? 0 : await this.store.mediaBytesOf(user.id);
     if (c.userMaxMediaBytes !== null && used >= c.userMaxMediaBytes) {
-      throw new ApiError(413, 'storage_full', `Your videos use ${formatBytes(used)} of your ${formatBytes(c.userMaxMediaBytes)}; delete some to make room.`);
+      throw new ApiError(413, 'storage_full', `Your videos use ${formatBytes(used)} of your ${formatBytes(c.userMaxMediaBytes)}; delete some to make room.`, { used: formatBytes(used), max: formatBytes(c.userMaxMediaBytes) });
     }
     const reserved = await this.store.reserve(user.id, jobId, { maxActive: c.userMaxActiveJobs, maxPerMinute: c.userMaxJobsPerMinute });
     if (reserved === 'too_many_jobs') {
-      throw new ApiError(429, 'too_many_jobs', `You already have ${c.userMaxActiveJobs} jobs queued or running; wait for one to finish.`);
+      throw new ApiError(429, 'too_many_jobs', `You already have ${c.userMaxActiveJobs} jobs queued or running; wait for one to finish.`, { max: c.userMaxActiveJobs });
     }
     if (reserved === 'too_many_submissions') {
-      throw new ApiError(429, 'too_many_submissions', `You can start at most ${c.userMaxJobsPerMinute} jobs a minute; try again in a moment.`);
+      throw new ApiError(429, 'too_many_submissions', `You can start at most ${c.userMaxJobsPerMinute} jobs a minute; try again in a moment.`, { max: c.userMaxJobsPerMinute });
     }
   }
 

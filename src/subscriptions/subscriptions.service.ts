@@ -29,15 +29,15 @@ export class SubscriptionsService {
   async create(user: AuthUser, input: { url: string; format: JobFormat; intervalMinutes: number }): Promise<Subscription> {
     const min = this.config.subscriptionMinIntervalMinutes;
     if (input.intervalMinutes < min) {
-      throw new ApiError(400, 'interval_too_short', `A subscription is checked at most every ${min} minutes; set intervalMinutes to ${min} or more.`);
+      throw new ApiError(400, 'interval_too_short', `A subscription is checked at most every ${min} minutes; set intervalMinutes to ${min} or more.`, { min });
     }
     const verdict = await checkUrl(input.url, { allowPrivate: this.config.allowPrivateUrls, allowAddresses: this.config.allowedPrivateAddresses });
     if (!verdict.ok) throw new ApiError(400, verdict.code, verdict.message);
     const max = this.config.userMaxSubscriptions;
     const made = await this.records.create({ ownerId: user.id, url: verdict.url, format: input.format, intervalMinutes: input.intervalMinutes }, max);
-    if (made.kind === 'too_many') throw new ApiError(409, 'too_many_subscriptions', `You can have at most ${max} subscriptions; delete one first.`);
+    if (made.kind === 'too_many') throw new ApiError(409, 'too_many_subscriptions', `You can have at most ${max} subscriptions; delete one first.`, { max });
     if (made.kind === 'already_subscribed') {
-      throw new ApiError(409, 'already_subscribed', `You already follow this link: subscription ${made.existingId}. Check it now or delete it first.`);
+      throw new ApiError(409, 'already_subscribed', `You already follow this link: subscription ${made.existingId}. Check it now or delete it first.`, { id: made.existingId });
     }
     const sub = made.subscription;
     crashPoint('subscription.created'); // the reconciler schedules a subscription left without its checks

@@ -59,7 +59,7 @@ export class UsersService {
       createdAt: new Date().toISOString(),
       passwordHash: await hashPassword(password),
     };
-    if (!(await this.records.create(user))) throw new ApiError(409, 'username_taken', `The username "${username}" is already taken.`);
+    if (!(await this.records.create(user))) throw new ApiError(409, 'username_taken', `The username "${username}" is already taken.`, { username });
     return this.publicUser(user);
   }
 

@@ -50,7 +50,7 @@ export class WebhooksController {
       createdAt: new Date().toISOString(),
     };
     if (!(await this.webhooks.add(webhook, this.config.userMaxWebhooks))) {
-      throw new ApiError(409, 'too_many_webhooks', `You can have at most ${this.config.userMaxWebhooks} webhooks; delete one first.`);
+      throw new ApiError(409, 'too_many_webhooks', `You can have at most ${this.config.userMaxWebhooks} webhooks; delete one first.`, { max: this.config.userMaxWebhooks });
     }
     const { ownerId: _ownerId, ...shown } = webhook;
     return shown;

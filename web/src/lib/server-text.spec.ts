@@ -144,6 +144,18 @@ describe('apiErrorText', () => {
     expect(apiErrorText(tooMany, 'en', 'The server could not be reached.')).toBe(tooMany.message);
   });
 
+  it('says a refusal with its numbers where the answer carries them, and the gist where it does not', () => {
+    const withParams = (status: number, code: string, params: Record<string, string | number>) => Object.assign(failure(status, code, 'English'), { params });
+    expect(apiErrorText(withParams(429, 'too_many_jobs', { max: 3 }), 'zh-CN', 'x')).toBe('你已有 3 个任务在排队或进行中；请等一个任务完成。');
+    expect(apiErrorText(withParams(429, 'too_many_attempts', { minutes: 15 }), 'zh-CN', 'x')).toBe('登录失败次数太多；请 15 分钟后再试。');
+    expect(apiErrorText(withParams(413, 'storage_full', { used: '1.0 GB', max: '1.0 GB' }), 'zh-CN', 'x')).toBe('你的视频已占用 1.0 GB（上限 1.0 GB）；请删除一些视频腾出空间。');
+    expect(apiErrorText(failure(429, 'too_many_jobs', 'English'), 'zh-CN', 'x')).toBe(serverZhCN['api.too_many_jobs']);
+    // Every exact sentence has the same values in both languages.
+    for (const key of Object.keys(serverEn).filter((k) => k.endsWith('.exact'))) {
+      expect([key, placeholders(serverZhCN[key as keyof typeof serverZhCN])]).toEqual([key, placeholders(serverEn[key as keyof typeof serverEn])]);
+    }
+  });
+
   it('has a sentence for every code the server sends', () => {
     for (const code of API_ERROR_CODES) expect([code, `api.${code}` in serverZhCN]).toEqual([code, true]);
   });

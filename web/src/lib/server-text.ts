@@ -85,7 +85,8 @@ export function jobMessageText(job: Pick<JobSnapshot, 'message' | 'messageKey' |
 function apiErrorKeys(code: string, params: Params): string[] {
   const problem = typeof params.problem === 'string' ? params.problem : null;
   const origin = typeof params.origin === 'string' ? params.origin : null;
-  return [problem && origin && `api.${code}.${problem}.${origin}`, problem && `api.${code}.${problem}`, `api.${code}`].filter((k): k is string => !!k);
+  // `.exact`: the sentence with the refusal's numbers, where the answer carries them.
+  return [problem && origin && `api.${code}.${problem}.${origin}`, problem && `api.${code}.${problem}`, `api.${code}.exact`, `api.${code}`].filter((k): k is string => !!k);
 }
 
 /**
