@@ -29,7 +29,7 @@ type Variant = number | '%v';
 /** Paths inside an HLS folder, relative to it (`/` separated: also URL tails). */
 export const hlsNames = {
   master: MASTER_PLAYLIST_NAME,
-  /** One ffmpeg run's own master (the ladder runs in two), merged into `master` and removed. */
+  /** One ffmpeg run's own master (the ladder runs in two), read for the codecs ffmpeg found, then removed. */
   runMaster: (run: 'first' | 'rest'): string => `master-${run}.m3u8`,
   poster: POSTER_NAME,
   /** Variant N's media playlist; variant 0 is the tallest. */

@@ -12,8 +12,8 @@ import { CancelRegistry } from './cancel-registry';
 import { FfmpegFailed, FfmpegRunner } from './ffmpeg/ffmpeg.runner';
 import { stagePercentFromProgress } from './ffmpeg/ffmpeg-progress';
 import { posterCommand } from './ffmpeg/hls-args';
-import { runLadder } from './ffmpeg/ladder-runs';
-import { addSubtitles, writeDownloadFile } from './ffmpeg/hls-extras';
+import { LadderOutput, runLadder } from './ffmpeg/ladder-runs';
+import { addSubtitles, writeDownloadFile, writeMasterPlaylist } from './ffmpeg/hls-extras';
 import { renditionsFromMasterPlaylist } from './ffmpeg/master-playlist';
 import { mediaStreamsFromFfprobe, MediaStreams } from './ffmpeg/media-streams';
 import { demuxerFor, looksLikeText, SOURCE_INPUT_OPTIONS } from './ffmpeg/source-format';
@@ -57,8 +57,9 @@ export class TranscodeProcessor extends StageProcessor<TranscodePayload> {
       ? this.writePoster(sourcePath, outDir, streams, durationSec, ffmpegStop.signal).catch((err: Error) => err)
       : Promise.resolve(false);
     const done = new Map<number, number>(); // per run: out time reached, weighted by its share
+    let ladder: LadderOutput;
     try {
-      await this.ffmpegOrFail(
+      ladder = await this.ffmpegOrFail(
         runLadder(this.ffmpeg, planned, {
           sourcePath,
           demuxer: streams.demuxer,
@@ -89,8 +90,8 @@ export class TranscodeProcessor extends StageProcessor<TranscodePayload> {
 
     // Audio jobs keep no subtitles: there is no picture to show them on.
     const subs = planned.kind === 'video' ? await addSubtitles(this.ffmpeg, { outDir, jobId, files: downloadedSubs?.files ?? [], durationSec, signal }) : null;
+    const master = await writeMasterPlaylist({ outDir, plan: planned, streams, encodedVideoCodecs: ladder.encodedVideoCodecs, subtitles: subs?.tracks ?? [] });
     const file = await writeDownloadFile(this.ffmpeg, { outDir, kind: planned.kind, signal });
-    const master = await fs.readFile(hlsFolder(outDir).master, 'utf8');
     const result: JobResult = {
       playlistUrl: mediaUrl(jobId, hlsNames.master),
       posterUrl: hasPoster ? mediaUrl(jobId, hlsNames.poster) : null,
@@ -158,9 +159,9 @@ export class TranscodeProcessor extends StageProcessor<TranscodePayload> {
     return { ...streams, demuxer };
   }
 
-  private async ffmpegOrFail(run: Promise<void>): Promise<void> {
+  private async ffmpegOrFail<T>(run: Promise<T>): Promise<T> {
     try {
-      await run;
+      return await run;
     } catch (err) {
       if (err instanceof FfmpegFailed && !err.aborted) {
         const reason = lastMeaningfulLine(err.stderr) ?? err.message;

@@ -23,7 +23,7 @@ const GLOBAL_OPTIONS = ['-hide_banner', '-loglevel', 'warning', '-nostats', '-pr
 export interface HlsRunPart {
   /** Indices into plan.renditions; their folders keep the index (v<N>) whatever run writes them. */
   indices: number[];
-  /** This run's own master playlist name (merged afterwards with mergeMasterPlaylists). */
+  /** This run's own master playlist name (read for its codecs with videoCodecsInMasters, then removed). */
   masterName: string;
   /** `event`: the playlist is rewritten after each segment, so it can be played while it grows. */
   playlistType: 'vod' | 'event';
@@ -72,26 +72,6 @@ export function watchFirstIndex(plan: TranscodePlan): number {
   return best;
 }
 
-/** Pure: one master playlist from the part runs' masters, variants in folder order (v0 first). */
-export function mergeMasterPlaylists(masters: readonly string[]): string {
-  const header: string[] = [];
-  const variants: Array<{ index: number; lines: string[] }> = [];
-  masters.forEach((text, m) => {
-    const lines = text.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
-    for (let i = 0; i < lines.length; i++) {
-      if (lines[i].startsWith('#EXT-X-STREAM-INF:') && i + 1 < lines.length) {
-        const uri = lines[i + 1];
-        variants.push({ index: Number(/^v(\d+)\//.exec(uri)?.[1] ?? 1e9), lines: [lines[i], uri] });
-        i++;
-      } else if (m === 0 && !header.includes(lines[i])) {
-        header.push(lines[i]);
-      }
-    }
-  });
-  variants.sort((a, b) => a.index - b.index);
-  return [...header, ...variants.flatMap((v) => v.lines)].join('\n') + '\n';
-}
-
 /** Pure: the finished EVENT playlist as the VOD it now is (ffmpeg already appended ENDLIST). */
 export function eventPlaylistAsVod(text: string): string {
   return text.replace('#EXT-X-PLAYLIST-TYPE:EVENT', '#EXT-X-PLAYLIST-TYPE:VOD');
@@ -123,7 +103,7 @@ function ladderOptions(plan: TranscodePlan, indices: number[], segmentSeconds: n
 }
 
 function videoStreamOptions(r: RenditionPlan, i: number, keyframes: string): string[] {
-  // Without a known bitrate ffmpeg leaves a copied variant out of master.m3u8 (MKV and TS sources).
+  // Without a known bitrate ffmpeg leaves a copied variant out of its run's master (MKV and TS sources).
   if (r.copyVideo) return [`-c:v:${i}`, 'copy', ...(r.videoBitrateKbps ? [`-b:v:${i}`, `${r.videoBitrateKbps}k`] : [])];
   const kbps = r.videoBitrateKbps ?? 2800;
   const maxrate = r.maxrateKbps ?? kbps;

@@ -1,11 +1,16 @@
-// What the transcode adds to a finished HLS folder before it is published: the subtitle renditions
-// and the downloadable file. Plain classes over the FfmpegRunner; the text work is pure (subtitles.ts).
+// What the transcode adds to a finished HLS folder before it is published: the subtitle renditions,
+// the master playlist and the downloadable file. Plain functions over the FfmpegRunner and the disk;
+// the text work is pure (subtitles.ts, master-playlist.ts, segment-bit-rates.ts).
 import fs from 'node:fs/promises';
+import path from 'node:path';
 import type { SubtitleInfo } from '../../jobs/job.types';
 import { hlsFolder, hlsNames, mediaUrl } from '../../jobs/job-paths';
 import type { SubtitleFile } from '../ytdlp/ytdlp-subtitles';
 import { fileExtFor, fileRemuxCommand, FileKind } from './file-args';
 import { FfmpegFailed, FfmpegRunner } from './ffmpeg.runner';
+import { masterPlaylist, variantStreams } from './master-playlist';
+import type { MediaStreams } from './media-streams';
+import { mediaPlaylistSegments, SegmentBitRates, segmentBitRates } from './segment-bit-rates';
 import {
   hasCues,
   masterWithSubtitles,
@@ -16,6 +21,7 @@ import {
   SubtitleTrack,
   withTimestampMap,
 } from './subtitles';
+import type { TranscodePlan } from './transcode-policy';
 
 /** Larger "subtitles" are not subtitles (a site serving a video or a page by mistake). */
 const MAX_SUBTITLE_BYTES = 5 * 1024 * 1024;
@@ -24,20 +30,22 @@ const DEFAULT_FIRST_PTS_90K = 126_000;
 
 export interface SubtitlesAdded {
   subtitles: SubtitleInfo[];
+  /** The tracks written under subs/, for the master playlist. */
+  tracks: SubtitleTrack[];
   /** Tracks left out, each with why, for the job's message. */
   skipped: string[];
 }
 
 /**
- * Converts each track to WebVTT under outDir/subs/, writes its playlist and lists them all in
- * master.m3u8. A track that cannot be read is skipped (never a failed job).
+ * Converts each track to WebVTT under outDir/subs/ and writes its playlist (writeMasterPlaylist
+ * lists them). A track that cannot be read is skipped (never a failed job).
  */
 export async function addSubtitles(
   ffmpeg: FfmpegRunner,
   opts: { outDir: string; jobId: string; files: readonly SubtitleFile[]; durationSec: number | null; signal: AbortSignal },
 ): Promise<SubtitlesAdded> {
   const { outDir, files } = opts;
-  if (files.length === 0) return { subtitles: [], skipped: [] };
+  if (files.length === 0) return { subtitles: [], tracks: [], skipped: [] };
   const hls = hlsFolder(outDir);
   await fs.mkdir(hls.subtitles, { recursive: true });
   const firstPts = await firstPts90k(ffmpeg, outDir);
@@ -58,12 +66,43 @@ export async function addSubtitles(
     kept.push(track);
   }
   if (kept.length === 0) await fs.rm(hls.subtitles, { recursive: true, force: true });
-  const masterPath = hls.master;
-  await fs.writeFile(masterPath, masterWithSubtitles(await fs.readFile(masterPath, 'utf8'), kept));
   return {
     subtitles: kept.map((t) => ({ lang: t.lang, name: t.name, url: mediaUrl(opts.jobId, hlsNames.subtitle(t.stem, 'vtt')) })),
+    tracks: kept,
     skipped,
   };
+}
+
+/**
+ * Writes outDir/master.m3u8 by the book (DESIGN §2.3) and returns it: per variant BANDWIDTH and
+ * AVERAGE-BANDWIDTH measured from the segments on disk (sizes only: no probe), CODECS, RESOLUTION
+ * and FRAME-RATE from the plan and the source's probe; the subtitle renditions listed.
+ */
+export async function writeMasterPlaylist(opts: {
+  outDir: string;
+  plan: TranscodePlan;
+  streams: MediaStreams;
+  encodedVideoCodecs: ReadonlyMap<number, string>;
+  subtitles: readonly SubtitleTrack[];
+}): Promise<string> {
+  const hls = hlsFolder(opts.outDir);
+  const count = opts.plan.kind === 'audio' ? 1 : opts.plan.renditions.length;
+  const [variants, subtitles] = await Promise.all([
+    Promise.all(Array.from({ length: count }, (_, i) => measureMediaPlaylist(hls.variantPlaylist(i)))),
+    Promise.all(opts.subtitles.map((t) => measureMediaPlaylist(hls.subtitle(t.stem, 'm3u8')))),
+  ]);
+  const streams = variantStreams(opts.plan, opts.streams, { encodedVideoCodecs: opts.encodedVideoCodecs, variants, subtitles });
+  const text = masterWithSubtitles(masterPlaylist(streams), opts.subtitles);
+  await fs.writeFile(hls.master, text);
+  return text;
+}
+
+/** The bit rates of a media playlist's segments, from their sizes on disk (URIs relative to it). */
+async function measureMediaPlaylist(file: string): Promise<SegmentBitRates> {
+  const { targetDurationSec, segments } = mediaPlaylistSegments(await fs.readFile(file, 'utf8'));
+  const dir = path.dirname(file);
+  const sized = await Promise.all(segments.map(async (s) => ({ durationSec: s.durationSec, bytes: (await fs.stat(path.join(dir, s.uri))).size })));
+  return segmentBitRates(targetDurationSec, sized);
 }
 
 /** null when converted; otherwise why not, in a few words. */

@@ -1,4 +1,4 @@
-import { eventPlaylistAsVod, hlsCommand, mergeMasterPlaylists, watchFirstIndex } from './hls-args';
+import { eventPlaylistAsVod, hlsCommand, watchFirstIndex } from './hls-args';
 import type { RenditionPlan, TranscodePlan } from './transcode-policy';
 
 const rung = (height: number, copyVideo = false): RenditionPlan => ({
@@ -43,21 +43,6 @@ describe('hlsCommand for one part of the ladder', () => {
     const copied = video(rung(720, true), rung(360));
     const part = hlsCommand(copied, { outDir: '/o', segmentSeconds: 4, part: { indices: [1], masterName: 'm.m3u8', playlistType: 'vod' } });
     expect(opt(part.outputOptions, '-force_key_frames:v:0')).toBe('source');
-  });
-});
-
-// The masters below are ffmpeg 5.1's own output for the two runs of a 720p+360p ladder.
-const FIRST = '#EXTM3U\n#EXT-X-VERSION:6\n#EXT-X-STREAM-INF:BANDWIDTH=3220800,RESOLUTION=1280x720,CODECS="avc1.64001f,mp4a.40.2"\nv0/index.m3u8\n\n';
-const REST = '#EXTM3U\n#EXT-X-VERSION:6\n#EXT-X-STREAM-INF:BANDWIDTH=1020800,RESOLUTION=640x360,CODECS="avc1.64001e,mp4a.40.2"\nv1/index.m3u8\n\n';
-
-describe('mergeMasterPlaylists', () => {
-  it('lists every variant once, in folder order, under one header', () => {
-    const merged = mergeMasterPlaylists([REST, FIRST]);
-    expect(merged).toBe(
-      '#EXTM3U\n#EXT-X-VERSION:6\n' +
-        '#EXT-X-STREAM-INF:BANDWIDTH=3220800,RESOLUTION=1280x720,CODECS="avc1.64001f,mp4a.40.2"\nv0/index.m3u8\n' +
-        '#EXT-X-STREAM-INF:BANDWIDTH=1020800,RESOLUTION=640x360,CODECS="avc1.64001e,mp4a.40.2"\nv1/index.m3u8\n',
-    );
   });
 });
 

@@ -7,7 +7,8 @@ import { hlsFolder, hlsNames } from '../../jobs/job-paths';
 import { ToolStop } from '../../process/tool-stop';
 import { FfmpegFailed, FfmpegRunner } from './ffmpeg.runner';
 import { FfmpegProgressParser, FfmpegProgress } from './ffmpeg-progress';
-import { eventPlaylistAsVod, HlsRunPart, hlsCommand, mergeMasterPlaylists, watchFirstIndex } from './hls-args';
+import { eventPlaylistAsVod, HlsRunPart, hlsCommand, watchFirstIndex } from './hls-args';
+import { videoCodecsInMasters } from './master-playlist';
 import { SOURCE_INPUT_OPTIONS } from './source-format';
 import type { TranscodePlan } from './transcode-policy';
 
@@ -28,8 +29,13 @@ export interface LadderRunOptions {
   onPreview(playlistPath: string): void;
 }
 
-/** Runs the ladder into outDir; master.m3u8 lists every variant in plan order (v0 the top). */
-export async function runLadder(ffmpeg: FfmpegRunner, plan: TranscodePlan, opts: LadderRunOptions): Promise<void> {
+export interface LadderOutput {
+  /** The video codec (RFC 6381) of each encoded variant by index, as ffmpeg read it from x264's stream. */
+  encodedVideoCodecs: ReadonlyMap<number, string>;
+}
+
+/** Runs the ladder into outDir: v<N>/index.m3u8 (VOD) and segments per variant; the master is the caller's. */
+export async function runLadder(ffmpeg: FfmpegRunner, plan: TranscodePlan, opts: LadderRunOptions): Promise<LadderOutput> {
   const first = watchFirstIndex(plan);
   const rest = plan.kind === 'audio' ? [] : plan.renditions.map((_, i) => i).filter((i) => i !== first);
   const count = rest.length + 1;
@@ -71,9 +77,10 @@ export async function runLadder(ffmpeg: FfmpegRunner, plan: TranscodePlan, opts:
   }
   const preview = hls.variantPlaylist(first);
   await fs.writeFile(preview, eventPlaylistAsVod(await fs.readFile(preview, 'utf8')));
-  const masters = await Promise.all(parts.map((p) => fs.readFile(path.join(opts.outDir, p.masterName), 'utf8')));
-  await fs.writeFile(hls.master, mergeMasterPlaylists(masters));
+  // Read only for codecs: a missing one leaves its encoded variants without CODECS, not the job failed.
+  const masters = await Promise.all(parts.map((p) => fs.readFile(path.join(opts.outDir, p.masterName), 'utf8').catch(() => '')));
   await Promise.all(parts.map((p) => fs.rm(path.join(opts.outDir, p.masterName), { force: true })));
+  return { encodedVideoCodecs: videoCodecsInMasters(masters) };
 }
 
 /** Calls back once when the playlist at `file` lists a segment; returns the stop. */

@@ -9,8 +9,8 @@ describe('mediaStreamsFromFfprobe', () => {
       'h264_1080p_mp4',
       {
         durationSec: 10,
-        video: { codec: 'h264', width: 1920, height: 1080, pixFmt: 'yuv420p', fps: 30, bitrate: 5415784 },
-        audio: { codec: 'aac', channels: 1, bitrate: 127393 },
+        video: { codec: 'h264', profile: 'High', level: 40, width: 1920, height: 1080, pixFmt: 'yuv420p', fps: 30, bitrate: 5415784 },
+        audio: { codec: 'aac', profile: 'LC', channels: 1, bitrate: 127393 },
         formatName: MP4,
       },
     ],
@@ -18,8 +18,8 @@ describe('mediaStreamsFromFfprobe', () => {
       'h264_360p_mp4',
       {
         durationSec: 10,
-        video: { codec: 'h264', width: 640, height: 360, pixFmt: 'yuv420p', fps: 25, bitrate: 664594 },
-        audio: { codec: 'aac', channels: 1, bitrate: 96260 },
+        video: { codec: 'h264', profile: 'High', level: 30, width: 640, height: 360, pixFmt: 'yuv420p', fps: 25, bitrate: 664594 },
+        audio: { codec: 'aac', profile: 'LC', channels: 1, bitrate: 96260 },
         formatName: MP4,
       },
     ],
@@ -28,8 +28,8 @@ describe('mediaStreamsFromFfprobe', () => {
       'vp9_opus_720p_webm',
       {
         durationSec: 10.008,
-        video: { codec: 'vp9', width: 1280, height: 720, pixFmt: 'yuv420p', fps: 30, bitrate: 1045941 },
-        audio: { codec: 'opus', channels: 1, bitrate: null },
+        video: { codec: 'vp9', profile: 'Profile 0', level: null, width: 1280, height: 720, pixFmt: 'yuv420p', fps: 30, bitrate: 1045941 },
+        audio: { codec: 'opus', profile: null, channels: 1, bitrate: null },
         formatName: 'matroska,webm',
       },
     ],
@@ -37,8 +37,8 @@ describe('mediaStreamsFromFfprobe', () => {
       'odd_854x481_webm',
       {
         durationSec: 10.008,
-        video: { codec: 'vp9', width: 854, height: 481, pixFmt: 'yuv420p', fps: 30, bitrate: 719656 },
-        audio: { codec: 'opus', channels: 1, bitrate: null },
+        video: { codec: 'vp9', profile: 'Profile 0', level: null, width: 854, height: 481, pixFmt: 'yuv420p', fps: 30, bitrate: 719656 },
+        audio: { codec: 'opus', profile: null, channels: 1, bitrate: null },
         formatName: 'matroska,webm',
       },
     ],
@@ -46,15 +46,15 @@ describe('mediaStreamsFromFfprobe', () => {
       'video_only_720p_mp4',
       {
         durationSec: 10,
-        video: { codec: 'h264', width: 1280, height: 720, pixFmt: 'yuv420p', fps: 30, bitrate: 2677490 },
+        video: { codec: 'h264', profile: 'High', level: 31, width: 1280, height: 720, pixFmt: 'yuv420p', fps: 30, bitrate: 2677490 },
         audio: null,
         formatName: MP4,
       },
     ],
-    ['audio_m4a', { durationSec: 10, video: null, audio: { codec: 'aac', channels: 1, bitrate: 127178 }, formatName: MP4 }],
-    ['audio_mp3', { durationSec: 10.03102, video: null, audio: { codec: 'mp3', channels: 1, bitrate: 128000 }, formatName: 'mp3' }],
-    // The embedded cover is an mjpeg "video" stream with disposition.attached_pic = 1.
-    ['audio_cover_mp3', { durationSec: 10.03102, video: null, audio: { codec: 'mp3', channels: 1, bitrate: 128000 }, formatName: 'mp3' }],
+    ['audio_m4a', { durationSec: 10, video: null, audio: { codec: 'aac', profile: 'LC', channels: 1, bitrate: 127178 }, formatName: MP4 }],
+    ['audio_mp3', { durationSec: 10.03102, video: null, audio: { codec: 'mp3', profile: null, channels: 1, bitrate: 128000 }, formatName: 'mp3' }],
+    // ffprobe names no profile for MP3 ("unknown"). The embedded cover is an mjpeg "video" stream with disposition.attached_pic = 1.
+    ['audio_cover_mp3', { durationSec: 10.03102, video: null, audio: { codec: 'mp3', profile: null, channels: 1, bitrate: 128000 }, formatName: 'mp3' }],
     // A JPEG saved as .mp4 probes fine, as one mjpeg frame in jpeg_pipe: that is no video.
     ['jpeg_named_mp4', { durationSec: null, video: null, audio: null, formatName: 'jpeg_pipe' }],
   ];
@@ -65,8 +65,8 @@ describe('mediaStreamsFromFfprobe', () => {
 
   it('estimates the video bitrate of an H.264 MKV, whose streams carry none', () => {
     const streams = mediaStreamsFromFfprobe(probed('h264_720p_mkv'));
-    expect(streams.video).toMatchObject({ codec: 'h264', width: 1280, height: 720, bitrate: 2714997 });
-    expect(streams.audio).toEqual({ codec: 'aac', channels: 1, bitrate: null });
+    expect(streams.video).toMatchObject({ codec: 'h264', profile: 'High', level: 31, width: 1280, height: 720, bitrate: 2714997 });
+    expect(streams.audio).toEqual({ codec: 'aac', profile: 'LC', channels: 1, bitrate: null });
   });
 
   it('keeps the real video when a cover picture comes first', () => {

@@ -5,6 +5,9 @@ export interface MediaStreams {
   durationSec: number | null;
   video: {
     codec: string;
+    /** ffprobe's name of it ("High", "Constrained Baseline"…) and level_idc (31 for 3.1): its RFC 6381 string. */
+    profile: string | null;
+    level: number | null;
     width: number;
     height: number;
     pixFmt: string | null;
@@ -12,7 +15,8 @@ export interface MediaStreams {
     /** bits/s; estimated from the container's overall bitrate when the stream has none. */
     bitrate: number | null;
   } | null;
-  audio: { codec: string; channels: number | null; bitrate: number | null } | null;
+  /** profile: ffprobe's name of the AAC kind ("LC", "HE-AAC"…), null for codecs without one. */
+  audio: { codec: string; profile: string | null; channels: number | null; bitrate: number | null } | null;
   formatName: string | null;
 }
 
@@ -37,6 +41,8 @@ export function mediaStreamsFromFfprobe(data: FfprobeData): MediaStreams {
     video: video
       ? {
           codec: String(video.codec_name),
+          profile: profileName(video.profile),
+          level: positiveNumber(video.level),
           width: Number(video.width),
           height: Number(video.height),
           pixFmt: typeof video.pix_fmt === 'string' && video.pix_fmt !== 'unknown' ? video.pix_fmt : null,
@@ -45,7 +51,7 @@ export function mediaStreamsFromFfprobe(data: FfprobeData): MediaStreams {
         }
       : null,
     audio: audio
-      ? { codec: String(audio.codec_name), channels: positiveNumber(audio.channels), bitrate: positiveNumber(audio.bit_rate) }
+      ? { codec: String(audio.codec_name), profile: profileName(audio.profile), channels: positiveNumber(audio.channels), bitrate: positiveNumber(audio.bit_rate) }
       : null,
     formatName,
   };
@@ -78,6 +84,11 @@ function longestStreamDuration(streams: FfprobeStream[]): number | null {
 function positiveNumber(value: unknown): number | null {
   const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
   return Number.isFinite(n) && n > 0 ? n : null;
+}
+
+/** ffprobe says "unknown" (or nothing) when a codec has no profile. */
+function profileName(value: unknown): string | null {
+  return typeof value === 'string' && value !== '' && value !== 'unknown' ? value : null;
 }
 
 /** "30000/1001" → 29.97; "0/0" (audio, cover art) → null. */

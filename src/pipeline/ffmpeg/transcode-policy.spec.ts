@@ -86,7 +86,7 @@ describe('planTranscode on real probed files', () => {
 describe('planTranscode edge cases', () => {
   const h264 = (width: number, height: number): MediaStreams => ({
     durationSec: 10,
-    video: { codec: 'h264', width, height, pixFmt: null, fps: 30, bitrate: null },
+    video: { codec: 'h264', profile: 'High', level: 40, width, height, pixFmt: null, fps: 30, bitrate: null },
     audio: null,
     formatName: 'mpegts',
   });
@@ -98,6 +98,24 @@ describe('planTranscode edge cases', () => {
   it('best on 4K keeps at most three rungs: source, 720, 360', () => {
     const result = planTranscode(h264(3840, 2160), 'best');
     expect('renditions' in result && result.renditions.map((r) => [r.height, r.copyVideo])).toEqual([[2160, true], [720, false], [360, false]]);
+  });
+
+  it('copies only H.264 whose profile and level are known (the master declares them), else encodes', () => {
+    const base = h264(1280, 720);
+    const copied = (video: Partial<NonNullable<MediaStreams['video']>>) => {
+      const result = planTranscode({ ...base, video: { ...base.video!, ...video } }, '720p');
+      return 'renditions' in result && result.renditions[0].copyVideo;
+    };
+    expect(copied({ profile: 'Constrained Baseline', level: 30 })).toBe(true);
+    expect(copied({ profile: null })).toBe(false);
+    expect(copied({ level: null })).toBe(false);
+    expect(copied({ profile: 'Some Future Profile' })).toBe(false);
+  });
+
+  it('copies AAC that browsers decode (LC, HE-AAC, HE-AACv2); other AAC kinds are encoded to AAC-LC', () => {
+    const withAudio = (profile: string | null) => planTranscode({ ...h264(1280, 720), audio: { codec: 'aac', profile, channels: 2, bitrate: null } }, '720p');
+    for (const profile of ['LC', 'HE-AAC', 'HE-AACv2']) expect(withAudio(profile)).toMatchObject({ audio: 'copy' });
+    for (const profile of ['Main', 'LTP', null]) expect(withAudio(profile)).toMatchObject({ audio: 'aac' });
   });
 
   it('two rungs that round to the same even height collapse into one', () => {

@@ -1,5 +1,6 @@
 import { failure, type KeyedJobError } from '../../jobs/job-messages';
 import type { JobFormat } from '../../jobs/job.types';
+import { isPlayableAac, videoCodecString } from './codecs';
 import type { MediaStreams } from './media-streams';
 
 /** One HLS variant: either the source video stream copied as it is, or an H.264 encode. */
@@ -42,7 +43,7 @@ export function planTranscode(streams: MediaStreams, format: JobFormat): Transco
   if (!video && !audio) {
     return notVideo('error.not_video.no_streams');
   }
-  const audioPlan = !audio ? 'none' : audio.codec === 'aac' ? 'copy' : 'aac';
+  const audioPlan = !audio ? 'none' : isPlayableAac(audio) ? 'copy' : 'aac';
 
   if (format === 'audio' || !video) {
     if (!audio) return notVideo('error.not_video.no_audio');
@@ -54,9 +55,12 @@ export function planTranscode(streams: MediaStreams, format: JobFormat): Transco
   return { kind: 'video', renditions, audio: audioPlan };
 }
 
-/** Only H.264 in 4:2:0 may be copied into MPEG-TS segments; VP9 in .ts plays as nothing. */
+/**
+ * Only H.264 in 4:2:0 may be copied into MPEG-TS segments (VP9 in .ts plays as nothing), and only
+ * with a known profile and level: the master playlist declares them (CODECS) for every variant.
+ */
 export function isVideoCopyable(video: NonNullable<MediaStreams['video']>): boolean {
-  return video.codec === 'h264' && (video.pixFmt === null || video.pixFmt === 'yuv420p');
+  return video.codec === 'h264' && (video.pixFmt === null || video.pixFmt === 'yuv420p') && videoCodecString(video) !== null;
 }
 
 export function videoBitrateKbpsForHeight(height: number): number {
