@@ -46,7 +46,7 @@ import { SubscriptionsController } from './subscriptions/subscriptions.controlle
 import { SubscriptionsService } from './subscriptions/subscriptions.service';
 import { TranscodeProcessor } from './pipeline/transcode.processor';
 import { YtdlpClient } from './pipeline/ytdlp/ytdlp.client';
-import { RedisModule } from './redis/redis.module';
+import { RedisModule, recordsProvider, type RedisService } from './redis/redis.module';
 import { redisOptionsFor } from './redis/redis-options';
 import { YtdlpAdminController } from './tools/ytdlp-admin.controller';
 import { YtdlpBinary } from './tools/ytdlp-binary';
@@ -63,6 +63,9 @@ import { Outbox } from './jobs/outbox';
 import { CollectionRollUp } from './jobs/collection-roll-up';
 import { Reconciler } from './reconcile/reconciler';
 import { PrivateFoldersSweeper } from './cookies/private-folders.sweeper';
+
+/** Each aggregate's one records class: the only code that reads and writes its Redis keys. */
+const RECORDS: (new (redis: RedisService) => object)[] = [UserRecords, SessionRecords, CookieRecords, SubscriptionRecords, WebhookRecords, JobRecords];
 
 /** HTTP, socket.io and SSE: what `ROLE=api` runs. */
 @Module({
@@ -111,8 +114,8 @@ export class AppModule {
       // Reconciler here: any process may repair what a dead one left (one run at a time).
       // JobsService here: the api's routes, and the reconciler's removal of a removed account's jobs.
       // PrivateFoldersSweeper first, here: the startup sweep ends before BullMQ's workers take a job.
-      providers: [{ provide: APP_CONFIG, useValue: config }, UserRecords, SessionRecords, CookieRecords, SubscriptionRecords, SubscriptionsService, AccountRemoval, PrivateFoldersSweeper, Outbox, CollectionRollUp, Reconciler, JobsService, WebhookRecords, WebhookDispatcher, JobRecords, PipelineQueues, WaitingJobs, CookiesService, YtdlpBinary, Metrics, ToolsGuard, DiskSpace, QueueErrors],
-      exports: [APP_CONFIG, UserRecords, SessionRecords, CookieRecords, SubscriptionRecords, SubscriptionsService, AccountRemoval, Outbox, JobsService, WebhookRecords, JobRecords, BullModule, PipelineQueues, WaitingJobs, CookiesService, YtdlpBinary, Metrics, ToolsGuard, DiskSpace],
+      providers: [{ provide: APP_CONFIG, useValue: config }, ...RECORDS.map(recordsProvider), SubscriptionsService, AccountRemoval, PrivateFoldersSweeper, Outbox, CollectionRollUp, Reconciler, JobsService, WebhookDispatcher, PipelineQueues, WaitingJobs, CookiesService, YtdlpBinary, Metrics, ToolsGuard, DiskSpace, QueueErrors],
+      exports: [APP_CONFIG, ...RECORDS, SubscriptionsService, AccountRemoval, Outbox, JobsService, BullModule, PipelineQueues, WaitingJobs, CookiesService, YtdlpBinary, Metrics, ToolsGuard, DiskSpace],
     };
   }
 }

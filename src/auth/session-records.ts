@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
 import type Redis from 'ioredis';
-import { RedisService } from '../redis/redis.module';
+import type { RedisService } from '../redis/redis.module';
 import { scanSuffixes } from '../redis/scan-suffixes';
 import { sessionChannels, sessionKeys } from './session-keys';
 
@@ -19,7 +18,6 @@ export interface Revocation {
 }
 
 /** Sessions in Redis: a record per token digest with the session's TTL, and a set of a user's digests. */
-@Injectable()
 export class SessionRecords {
   private readonly client: Redis;
 

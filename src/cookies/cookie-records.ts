@@ -1,6 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
 import type Redis from 'ioredis';
-import { RedisService, RedisSource } from '../redis/redis.module';
+import type { RedisSource } from '../redis/redis.module';
 import { scanSuffixes } from '../redis/scan-suffixes';
 import { cookieKeys } from './cookie-keys';
 
@@ -11,11 +10,10 @@ export interface SealedCookies {
 }
 
 /** A user's sealed cookies in Redis: one hash per user. */
-@Injectable()
 export class CookieRecords {
   private readonly client: Redis;
 
-  constructor(@Inject(RedisService) source: RedisSource) {
+  constructor(source: RedisSource) {
     this.client = source.client;
   }
 

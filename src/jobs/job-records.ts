@@ -1,9 +1,8 @@
 // Jobs in Redis: every write guarded and published in one Lua step. A plain class over an ioredis
 // client (no NestJS), so it is tested against a real Redis without starting the app.
 import { createHash, randomBytes } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { RedisService, RedisSource } from '../redis/redis.module';
+import type { RedisSource } from '../redis/redis.module';
 import { scanSuffixes } from '../redis/scan-suffixes';
 import { channels, keys } from './job-keys';
 import { ChildStanding, newJob, toListed, toRecounted, toRolledUp } from './job-lifecycle';
@@ -73,14 +72,13 @@ export interface ChildEntry {
 /** Least time between two progress roll-ups of one collection by one process. */
 const ROLL_UP_EVERY_MS = 500;
 
-@Injectable()
 export class JobRecords {
   protected readonly redis: Redis;
   /** The state this process last wrote for each running child, and the collections with a roll-up due. */
   private readonly childStates = new Map<string, JobState>();
   private readonly pendingRollUps = new Map<string, NodeJS.Timeout>();
 
-  constructor(@Inject(RedisService) source: RedisSource) {
+  constructor(source: RedisSource) {
     const redis = (this.redis = source.client);
     redis.defineCommand('vpWriteJob', { numberOfKeys: 4, lua: WRITE_SCRIPT });
     redis.defineCommand('vpReserveJob', { numberOfKeys: 2, lua: RESERVE_SCRIPT });
@@ -89,6 +87,11 @@ export class JobRecords {
     redis.defineCommand('vpReleaseWaiting', { numberOfKeys: 3, lua: RELEASE_SCRIPT });
     redis.defineCommand('vpChildStandings', { numberOfKeys: 1, lua: CHILD_STANDINGS_SCRIPT });
     redis.defineCommand('vpCreateChildBatch', { numberOfKeys: 4, lua: CREATE_CHILD_BATCH_SCRIPT });
+  }
+
+  /** An owner's lists and counters (index, waiting list, active places, bytes, rate window), once its jobs are gone. */
+  async removeOwnerIndexes(ownerId: string): Promise<void> {
+    await this.redis.del(keys.jobsOfOwner(ownerId), keys.waitingJobsOf(ownerId), keys.activeJobsOf(ownerId), keys.mediaBytesOf(ownerId), keys.submissionsOf(ownerId));
   }
 
   /** Owners with jobs. */

@@ -187,7 +187,7 @@ export class JobsService {
   async removeAllOf(ownerId: string): Promise<void> {
     for (;;) {
       const { items } = await this.store.list({ ownerId, limit: 50 });
-      if (items.length === 0) return;
+      if (items.length === 0) return this.store.removeOwnerIndexes(ownerId);
       for (const job of items) await this.removeJob(job);
     }
   }

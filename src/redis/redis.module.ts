@@ -1,4 +1,4 @@
-import { Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
+import { Global, Inject, Injectable, Module, OnApplicationShutdown, type Provider } from '@nestjs/common';
 import Redis from 'ioredis';
 import { redisOptionsFor } from './redis-options';
 
@@ -6,6 +6,16 @@ export const REDIS_URL = Symbol('REDIS_URL');
 
 /** What a records class needs of RedisService: the command connection (a test passes `{ client }`). */
 export type RedisSource = Pick<RedisService, 'client'>;
+
+/**
+ * A records class as a provider. Records classes import nothing of NestJS (it is ESM-only, and
+ * jest loads them directly against a real Redis), so they are made here on the process's RedisService.
+ */
+export const recordsProvider = (records: new (redis: RedisService) => object): Provider => ({
+  provide: records,
+  useFactory: (redis: RedisService) => new records(redis),
+  inject: [RedisService],
+});
 
 /** Owns every ioredis connection of the process: one for commands, one per subscriber. */
 @Injectable()

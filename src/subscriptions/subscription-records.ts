@@ -1,10 +1,9 @@
 // Subscriptions in Redis; only this class reads or writes subscriptionKeys (a check's finds mark
 // `seen` in JobRecords.createFind's own step, so a find and its mark are one write).
 import { randomBytes } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
 import type { Redis, Result } from 'ioredis';
 import { scanSuffixes } from '../redis/scan-suffixes';
-import { RedisService, RedisSource } from '../redis/redis.module';
+import type { RedisSource } from '../redis/redis.module';
 import type { JobFormat, MessageParams } from '../jobs/job.types';
 import { subscriptionKeys } from './subscription-keys';
 import type { Subscription } from './subscription.types';
@@ -75,11 +74,10 @@ export type CreateOutcome =
   | { kind: 'too_many' }
   | { kind: 'already_subscribed'; existingId: string };
 
-@Injectable()
 export class SubscriptionRecords {
   private readonly redis: Redis;
 
-  constructor(@Inject(RedisService) source: RedisSource) {
+  constructor(source: RedisSource) {
     const redis = (this.redis = source.client);
     redis.defineCommand('vpCreateSubscription', { numberOfKeys: 3, lua: CREATE_SCRIPT });
     redis.defineCommand('vpRemoveSubscription', { numberOfKeys: 4, lua: REMOVE_SCRIPT });

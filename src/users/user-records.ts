@@ -1,6 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
 import type Redis from 'ioredis';
-import { RedisService, RedisSource } from '../redis/redis.module';
+import type { RedisSource } from '../redis/redis.module';
 import { UserRole } from './user.types';
 import { userKeys } from './user-keys';
 
@@ -16,11 +15,10 @@ export interface StoredUser {
 }
 
 /** Accounts in Redis: `vp:user:<id>` hashes, a case-insensitive name index and a set of ids. */
-@Injectable()
 export class UserRecords {
   private readonly client: Redis;
 
-  constructor(@Inject(RedisService) source: RedisSource) {
+  constructor(source: RedisSource) {
     this.client = source.client;
   }
 

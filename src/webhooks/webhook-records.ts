@@ -1,8 +1,7 @@
 // Webhooks and their deliveries in Redis; only this class reads or writes webhookKeys.
 import { randomBytes } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
 import type { Redis, Result } from 'ioredis';
-import { RedisService, RedisSource } from '../redis/redis.module';
+import type { RedisSource } from '../redis/redis.module';
 import { scanSuffixes } from '../redis/scan-suffixes';
 import { webhookKeys } from './webhook-keys';
 import { MAX_DELIVERIES_KEPT, Webhook, WebhookDelivery } from './webhook.types';
@@ -41,11 +40,10 @@ return 1
 /** Deliveries (and the lists of a deleted webhook or account) go away on their own after a month. */
 const DELIVERY_TTL_SECONDS = 30 * 86400;
 
-@Injectable()
 export class WebhookRecords {
   protected readonly redis: Redis;
 
-  constructor(@Inject(RedisService) source: RedisSource) {
+  constructor(source: RedisSource) {
     const redis = (this.redis = source.client);
     redis.defineCommand('vpAddWebhook', { numberOfKeys: 1, lua: ADD_SCRIPT });
     redis.defineCommand('vpSaveDelivery', { numberOfKeys: 2, lua: SAVE_DELIVERY_SCRIPT });
@@ -84,9 +82,10 @@ export class WebhookRecords {
     return scanSuffixes(this.redis, webhookKeys.ofUser(''));
   }
 
-  /** Every webhook of an account being removed (their deliveries expire on their own). */
+  /** Every webhook of an account being removed, with the lists of their deliveries (each delivery expires on its own). */
   async removeAllOf(ownerId: string): Promise<void> {
-    await this.redis.del(webhookKeys.ofUser(ownerId));
+    const ids = await this.redis.hkeys(webhookKeys.ofUser(ownerId));
+    await this.redis.del(...ids.map((id) => webhookKeys.deliveriesOf(id)), webhookKeys.ofUser(ownerId));
   }
 
   /** Saves one delivery after a try: the first try gives its place in the list, later ones update it. */
