@@ -3,50 +3,29 @@
 // outlives its worker, no partial file is left, no job stays in a running state.
 import fs from 'node:fs';
 import path from 'node:path';
-import { api, ApiHelpers, AppProcess, login, startApp } from './support/app';
+import type { AppProcess } from './support/app';
 import { waitForState } from './support/jobs';
-import { makeLongMp4, makeMedia, MediaSet } from './support/media';
-import { MediaServer, startMediaServer } from './support/media-server';
+import { makeLongMp4 } from './support/media';
 import { descendantsOf, identify, membersOfGroups, ProcIdentity, stillRunning } from './support/process';
-import { RedisHandle, startRedis } from './support/redis';
-import { makeTempDir, removeDir, sleep } from './support/util';
+import { useStack } from './support/stack';
+import { sleep } from './support/util';
 
 const JOBS = 12;
 const KILLS = 5;
 const KILL_EVERY_MS = 4000;
 
-let redis: RedisHandle;
-let media: MediaSet;
-let dataDir: string;
 let longClip: string;
-let server: MediaServer;
-let apiApp: AppProcess;
-let http: ApiHelpers;
-const apps: AppProcess[] = [];
-
-beforeAll(async () => {
-  [redis, media, dataDir] = await Promise.all([startRedis(), makeMedia(), makeTempDir('chaos')]);
-  longClip = path.basename(await makeLongMp4(media.dir, 20));
-  // Slow enough that every kill lands on downloads and transcodes under way.
-  server = await startMediaServer(media.dir, { bytesPerSecond: 250_000 });
-  apiApp = await startApp({ redisUrl: redis.url, dataDir, role: 'api' });
-  apps.push(apiApp);
-  http = api(apiApp.baseUrl, (await login(apiApp.baseUrl)).token);
-}, 90_000);
-
-afterAll(async () => {
-  await Promise.all(apps.map((a) => a.stop()));
-  await server?.stop();
-  await redis?.stop();
-  await media?.cleanup();
-  if (dataDir) await removeDir(dataDir);
+const stack = useStack({
+  dataDir: true,
+  media: {
+    prepare: async (dir) => (longClip = path.basename(await makeLongMp4(dir, 20))),
+    // Slow enough that every kill lands on downloads and transcodes under way.
+    server: { bytesPerSecond: 250_000 },
+  },
+  app: { role: 'api' },
 });
 
-const startWorker = async () => {
-  const worker = await startApp({ redisUrl: redis.url, dataDir, role: 'worker' });
-  apps.push(worker);
-  return worker;
-};
+const startWorker = () => stack.startApp({ role: 'worker' });
 
 /**
  * A worker's tools, and the process groups they lead: runTool's each have their own; ffmpeg run by
@@ -64,7 +43,7 @@ it('a dozen jobs all complete while workers are SIGKILLed and replaced, leaving 
   const clips = ['clip.mp4', longClip, 'clip.webm'];
   const ids: string[] = [];
   for (let i = 0; i < JOBS; i++) {
-    const { status, body } = await http.post('/api/jobs', { url: server.url(`/${clips[i % clips.length]}`), format: i % 2 ? 'best' : '720p' });
+    const { status, body } = await stack.admin.post('/api/jobs', { url: stack.server.url(`/${clips[i % clips.length]}`), format: i % 2 ? 'best' : '720p' });
     expect(status).toBe(201);
     ids.push(body.id);
   }
@@ -95,7 +74,7 @@ it('a dozen jobs all complete while workers are SIGKILLed and replaced, leaving 
     live.push(await startWorker());
   }
 
-  const final = await Promise.all(ids.map((id) => waitForState(http, id, ['completed', 'failed', 'cancelled'], 180_000)));
+  const final = await Promise.all(ids.map((id) => waitForState(stack.admin, id, ['completed', 'failed', 'cancelled'], 180_000)));
   sampling = false;
   await sampler;
   expect(final.map((j) => `${j.id} ${j.state} ${j.error?.message ?? ''}`.trim())).toEqual(ids.map((id) => `${id} completed`));
@@ -103,9 +82,9 @@ it('a dozen jobs all complete while workers are SIGKILLed and replaced, leaving 
   expect(orphans).toEqual([]);
 
   // Nothing partial anywhere, and every job's work folder is gone.
-  const files = fs.readdirSync(dataDir, { recursive: true }) as string[];
+  const files = fs.readdirSync(stack.dataDir, { recursive: true }) as string[];
   expect(files.filter((f) => /\.(part|ytdl)$|\.part-Frag|\.temp\./.test(f))).toEqual([]);
-  expect(fs.readdirSync(path.join(dataDir, 'media.work'))).toEqual([]);
+  expect(fs.readdirSync(path.join(stack.dataDir, 'media.work'))).toEqual([]);
 
   await Promise.all(live.map((w) => w.stop()));
   expect(live.flatMap((w) => w.leftBehind)).toEqual([]);

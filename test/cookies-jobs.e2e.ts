@@ -4,34 +4,15 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { cookiesFileText, parseCookiesFile } from '../src/cookies/cookies-file';
-import { api, ApiHelpers, AppProcess, login, startApp } from './support/app';
+import { api, login } from './support/api';
+import { type AppProcess, startApp } from './support/app';
 import { CookieOrigin, filesContaining, findFiles, fixture, makeClip, putCookiesAt, redisDump, startCookieOrigin } from './support/cookies';
 import { waitForState } from './support/jobs';
-import { RedisHandle, startRedis } from './support/redis';
+import { startRedis } from './support/redis';
+import { useStack } from './support/stack';
 import { makeTempDir, removeDir, run } from './support/util';
 
-let redis: RedisHandle;
-let app: AppProcess;
-let admin: ApiHelpers;
-
-beforeAll(async () => {
-  redis = await startRedis();
-  app = await startApp({ redisUrl: redis.url });
-  admin = api(app.baseUrl, (await login(app.baseUrl)).token);
-}, 60_000);
-
-afterAll(async () => {
-  await app?.stop();
-  await redis?.stop();
-});
-
-let userCount = 0;
-async function newUser() {
-  const username = `cookie-job-user${++userCount}`;
-  await admin.post('/api/users', { username, password: 'a long enough password' });
-  const session = await login(app.baseUrl, username, 'a long enough password');
-  return { ...session, http: api(app.baseUrl, session.token) };
-}
+const stack = useStack({ app: true });
 
 describe('what vidpipe hands yt-dlp', () => {
   let origin: CookieOrigin;
@@ -74,7 +55,7 @@ describe('cookies are used for their owner\'s jobs only', () => {
   beforeAll(async () => {
     clipDir = await makeTempDir('cookies-clip');
     const clip = await makeClip(clipDir);
-    origin = await startCookieOrigin({ name: 'member', value: SECRET, file: clip, workDir: () => app.dataDir });
+    origin = await startCookieOrigin({ name: 'member', value: SECRET, file: clip, workDir: () => stack.app.dataDir });
   }, 30_000);
   afterAll(async () => {
     await origin?.stop();
@@ -82,25 +63,25 @@ describe('cookies are used for their owner\'s jobs only', () => {
   });
 
   it("the owner's job completes with the site's cookie; another user's fails with a sentence; no value leaks", async () => {
-    const [alice, bob] = [await newUser(), await newUser()];
-    expect((await putCookiesAt(app, alice.token, memberFile(SECRET))).status).toBe(204);
+    const [alice, bob] = [await stack.newUser(), await stack.newUser()];
+    expect((await putCookiesAt(stack.app, alice.token, memberFile(SECRET))).status).toBe(204);
     const url = origin.url('/members/clip.mp4');
-    const mine = await alice.http.post('/api/jobs', { url });
-    const done = await waitForState(alice.http, mine.body.id, ['completed'], 60_000);
+    const mine = await alice.post('/api/jobs', { url });
+    const done = await waitForState(alice, mine.body.id, ['completed'], 60_000);
     expect(origin.cookieHeaders).toContain(`member=${SECRET}`);
     // While yt-dlp ran, its cookies file in the job's folder was readable by the owner only.
     expect(origin.cookieFileModes.length).toBeGreaterThan(0);
     expect(origin.cookieFileModes.every((m) => m === 0o600)).toBe(true);
 
-    const theirs = await bob.http.post('/api/jobs', { url });
-    const failed = await waitForState(bob.http, theirs.body.id, ['failed'], 60_000);
+    const theirs = await bob.post('/api/jobs', { url });
+    const failed = await waitForState(bob, theirs.body.id, ['failed'], 60_000);
     expect(failed.error).toMatchObject({ code: expect.any(String), message: expect.stringMatching(/\w+ \w+/) });
 
-    expect(await findFiles(app.dataDir, 'cookies.txt')).toEqual([]); // removed after the run
+    expect(await findFiles(stack.app.dataDir, 'cookies.txt')).toEqual([]); // removed after the run
     expect(JSON.stringify([done, failed])).not.toContain(SECRET);
-    expect(app.logs()).not.toContain(SECRET);
-    expect(await filesContaining(app.dataDir, SECRET)).toEqual([]);
-    expect((await redisDump(redis.url)).text).not.toContain(SECRET);
+    expect(stack.app.logs()).not.toContain(SECRET);
+    expect(await filesContaining(stack.app.dataDir, SECRET)).toEqual([]);
+    expect((await redisDump(stack.redis.url)).text).not.toContain(SECRET);
   }, 120_000);
 
   it('a worker process opens what an api process stored, with the session secret they generated together', async () => {

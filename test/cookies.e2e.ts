@@ -2,48 +2,25 @@
 // isolation, cross-site refusal, and the value nowhere in clear (Redis, the data folder, logs).
 // How jobs use them: test/cookies-jobs.e2e.ts.
 import { promises as fsp } from 'node:fs';
-import { api, ApiHelpers, AppProcess, login, startApp } from './support/app';
+import { api, login } from './support/api';
+import { startApp } from './support/app';
 import { BROWSER_VALUES, filesContaining, findFiles, fixture, putCookiesAt, redisDump, redisKeysMatching, UploadBody, VALUE_MARK } from './support/cookies';
-import { RedisHandle, startRedis } from './support/redis';
+import { useStack } from './support/stack';
 import { makeTempDir, removeDir } from './support/util';
 
-let redis: RedisHandle;
-let app: AppProcess;
-let admin: ApiHelpers;
-let adminCookie: string;
+const stack = useStack({ app: true });
 
-beforeAll(async () => {
-  redis = await startRedis();
-  app = await startApp({ redisUrl: redis.url });
-  const session = await login(app.baseUrl);
-  admin = api(app.baseUrl, session.token);
-  adminCookie = session.cookie;
-}, 60_000);
-
-afterAll(async () => {
-  await app?.stop();
-  await redis?.stop();
-});
-
-let userCount = 0;
-async function newUser() {
-  const username = `cookie-user${++userCount}`;
-  const created = await admin.post('/api/users', { username, password: 'a long enough password' });
-  const session = await login(app.baseUrl, username, 'a long enough password');
-  return { id: created.body.id as string, ...session, http: api(app.baseUrl, session.token) };
-}
-
-const putCookies = (token: string, body: UploadBody, headers: Record<string, string> = {}) => putCookiesAt(app, token, body, headers);
+const putCookies = (token: string, body: UploadBody, headers: Record<string, string> = {}) => putCookiesAt(stack.app, token, body, headers);
 
 describe('upload, read back and delete', () => {
   it('starts empty, stores a browser export, and shows its sites but never a value', async () => {
-    const alice = await newUser();
-    expect((await alice.http.get('/api/me/cookies')).body).toEqual({ present: false, domains: [], updatedAt: null });
+    const alice = await stack.newUser();
+    expect((await alice.get('/api/me/cookies')).body).toEqual({ present: false, domains: [], updatedAt: null });
     const before = Date.now();
     const put = await putCookies(alice.token, fixture('browser-export-crlf.txt'));
     expect(put.status).toBe(204);
     expect(put.text).toBe('');
-    const res = await fetch(`${app.baseUrl}/api/me/cookies`, { headers: { Authorization: `Bearer ${alice.token}` } });
+    const res = await fetch(`${stack.app.baseUrl}/api/me/cookies`, { headers: { Authorization: `Bearer ${alice.token}` } });
     const raw = await res.text();
     expect(raw).not.toMatch(VALUE_MARK);
     expect(raw).not.toMatch(/SID|HSID|PREF|lang/); // not even the names
@@ -53,37 +30,37 @@ describe('upload, read back and delete', () => {
   });
 
   it('replaces the earlier file on a second upload', async () => {
-    const alice = await newUser();
+    const alice = await stack.newUser();
     expect((await putCookies(alice.token, fixture('browser-export-crlf.txt'))).status).toBe(204);
     expect((await putCookies(alice.token, fixture('ytdlp-written.txt'))).status).toBe(204);
-    expect((await alice.http.get('/api/me/cookies')).body.domains).toEqual(['127.0.0.1']);
+    expect((await alice.get('/api/me/cookies')).body.domains).toEqual(['127.0.0.1']);
   });
 
   it('DELETE answers 204 and the cookies are gone', async () => {
-    const alice = await newUser();
+    const alice = await stack.newUser();
     await putCookies(alice.token, fixture('ytdlp-written.txt'));
-    expect((await alice.http.del('/api/me/cookies')).status).toBe(204);
-    expect((await alice.http.get('/api/me/cookies')).body).toEqual({ present: false, domains: [], updatedAt: null });
-    expect(await redisKeysMatching(redis.url, `vp:cookies:${alice.id}`)).toEqual([]);
-    expect((await alice.http.del('/api/me/cookies')).status).toBe(204); // already gone: still 204
+    expect((await alice.del('/api/me/cookies')).status).toBe(204);
+    expect((await alice.get('/api/me/cookies')).body).toEqual({ present: false, domains: [], updatedAt: null });
+    expect(await redisKeysMatching(stack.redis.url, `vp:cookies:${alice.id}`)).toEqual([]);
+    expect((await alice.del('/api/me/cookies')).status).toBe(204); // already gone: still 204
   });
 });
 
 describe('bad input stores nothing', () => {
   it('answers 400 invalid_cookies with the line and field count, never echoing the file', async () => {
-    const alice = await newUser();
+    const alice = await stack.newUser();
     await putCookies(alice.token, fixture('ytdlp-written.txt'));
-    const before = (await alice.http.get('/api/me/cookies')).body;
+    const before = (await alice.get('/api/me/cookies')).body;
     const bad = await putCookies(alice.token, fixture('five-fields.txt'));
     expect(bad.status).toBe(400);
     expect(bad.body).toMatchObject({ statusCode: 400, code: 'invalid_cookies' });
     expect(bad.body.message).toMatch(/line 4 has 5 fields; a cookies\.txt line has 7 tab-separated fields/i);
     expect(bad.text).not.toMatch(VALUE_MARK);
-    expect((await alice.http.get('/api/me/cookies')).body).toEqual(before);
+    expect((await alice.get('/api/me/cookies')).body).toEqual(before);
   });
 
   it('refuses a JSON export, a file that is not UTF-8, and an empty body, each with a sentence', async () => {
-    const alice = await newUser();
+    const alice = await stack.newUser();
     for (const [body, says] of [
       [fixture('json-export.json'), /JSON/],
       [fixture('latin1.txt'), /UTF-8/],
@@ -95,13 +72,13 @@ describe('bad input stores nothing', () => {
       expect(res.body.message).toMatch(says);
       expect(res.text).not.toMatch(VALUE_MARK);
     }
-    expect((await alice.http.get('/api/me/cookies')).body.present).toBe(false);
+    expect((await alice.get('/api/me/cookies')).body.present).toBe(false);
   });
 
   it('answers 413 to 300 KiB, whether its length is announced or streamed, and keeps the old file', async () => {
-    const alice = await newUser();
+    const alice = await stack.newUser();
     await putCookies(alice.token, fixture('ytdlp-written.txt'));
-    const before = (await alice.http.get('/api/me/cookies')).body;
+    const before = (await alice.get('/api/me/cookies')).body;
     const line = '.big.test\tTRUE\t/\tFALSE\t0\tname\tsecret-big-value-99\n';
     const big = Buffer.from(`# Netscape HTTP Cookie File\n${line.repeat(Math.ceil((300 * 1024) / line.length))}`);
     const announced = await putCookies(alice.token, big);
@@ -118,42 +95,42 @@ describe('bad input stores nothing', () => {
     );
     expect(streamed.status).toBe(413);
     expect(streamed.body.code).toBe('cookies_too_large');
-    expect((await alice.http.get('/api/me/cookies')).body).toEqual(before);
+    expect((await alice.get('/api/me/cookies')).body).toEqual(before);
     // Just under the limit is fine.
     const fits = Buffer.from(line.repeat(Math.floor((256 * 1024) / line.length)));
     expect((await putCookies(alice.token, fits)).status).toBe(204);
   });
 
   it('sent as JSON by mistake, answers 400 invalid_json without quoting the body back', async () => {
-    const alice = await newUser();
+    const alice = await stack.newUser();
     const res = await putCookies(alice.token, fixture('ytdlp-written.txt'), { 'Content-Type': 'application/json' });
     expect(res.status).toBe(400);
     expect(res.body).toMatchObject({ code: 'invalid_json', message: 'The body is not valid JSON.' });
     expect(res.text).not.toMatch(VALUE_MARK);
     expect(res.text).not.toMatch(/Netscape|fixture-session-value/);
-    expect((await alice.http.get('/api/me/cookies')).body.present).toBe(false);
+    expect((await alice.get('/api/me/cookies')).body.present).toBe(false);
   });
 
   it("refuses a form-encoded body (curl --data's default) with 415 and a sentence saying what to send", async () => {
-    const alice = await newUser();
+    const alice = await stack.newUser();
     const res = await putCookies(alice.token, fixture('ytdlp-written.txt'), { 'Content-Type': 'application/x-www-form-urlencoded' });
     expect(res.status).toBe(415);
     expect(res.body.message).toMatch(/text\/plain/);
-    expect((await alice.http.get('/api/me/cookies')).body.present).toBe(false);
+    expect((await alice.get('/api/me/cookies')).body.present).toBe(false);
   });
 });
 
 describe('only the owner, only with a session, only from this site', () => {
   it('a second user sees none of the first user\'s cookies and cannot delete them', async () => {
-    const [alice, bob] = [await newUser(), await newUser()];
+    const [alice, bob] = [await stack.newUser(), await stack.newUser()];
     await putCookies(alice.token, fixture('browser-export-crlf.txt'));
-    expect((await bob.http.get('/api/me/cookies')).body).toEqual({ present: false, domains: [], updatedAt: null });
-    expect((await bob.http.del('/api/me/cookies')).status).toBe(204);
-    expect((await alice.http.get('/api/me/cookies')).body.present).toBe(true);
+    expect((await bob.get('/api/me/cookies')).body).toEqual({ present: false, domains: [], updatedAt: null });
+    expect((await bob.del('/api/me/cookies')).status).toBe(204);
+    expect((await alice.get('/api/me/cookies')).body.present).toBe(true);
   });
 
   it('answers 401 without a session', async () => {
-    const anonymous = api(app.baseUrl, '');
+    const anonymous = api(stack.app.baseUrl, '');
     expect((await anonymous.get('/api/me/cookies')).status).toBe(401);
     expect((await anonymous.del('/api/me/cookies')).status).toBe(401);
     const put = await putCookies('', fixture('ytdlp-written.txt'));
@@ -162,38 +139,38 @@ describe('only the owner, only with a session, only from this site', () => {
   });
 
   it('refuses a cross-site PUT or DELETE made with the cookie, and takes the same from this site', async () => {
-    const before = (await admin.get('/api/me/cookies')).body;
-    const evil = { Cookie: adminCookie, Origin: 'https://evil.example' };
+    const before = (await stack.admin.get('/api/me/cookies')).body;
+    const evil = { Cookie: stack.admin.cookie, Origin: 'https://evil.example' };
     const put = await putCookies('', fixture('browser-export-crlf.txt'), evil);
     expect(put.status).toBe(403);
     expect(put.body.code).toBe('cross_site_request');
-    expect((await admin.get('/api/me/cookies')).body).toEqual(before);
-    expect((await putCookies('', fixture('ytdlp-written.txt'), { Cookie: adminCookie, Origin: app.baseUrl })).status).toBe(204);
-    const del = await api(app.baseUrl, '').request('DELETE', '/api/me/cookies', undefined, evil);
+    expect((await stack.admin.get('/api/me/cookies')).body).toEqual(before);
+    expect((await putCookies('', fixture('ytdlp-written.txt'), { Cookie: stack.admin.cookie, Origin: stack.app.baseUrl })).status).toBe(204);
+    const del = await api(stack.app.baseUrl, '').request('DELETE', '/api/me/cookies', undefined, evil);
     expect(del.status).toBe(403);
-    expect((await admin.get('/api/me/cookies')).body.present).toBe(true);
-    await admin.del('/api/me/cookies');
+    expect((await stack.admin.get('/api/me/cookies')).body.present).toBe(true);
+    await stack.admin.del('/api/me/cookies');
   });
 
   it('removing an account removes its cookies', async () => {
-    const carol = await newUser();
+    const carol = await stack.newUser();
     await putCookies(carol.token, fixture('ytdlp-written.txt'));
-    expect(await redisKeysMatching(redis.url, `vp:cookies:${carol.id}`)).toHaveLength(1);
-    expect((await admin.del(`/api/users/${carol.id}`)).status).toBe(204);
-    expect(await redisKeysMatching(redis.url, `vp:cookies:${carol.id}`)).toEqual([]);
+    expect(await redisKeysMatching(stack.redis.url, `vp:cookies:${carol.id}`)).toHaveLength(1);
+    expect((await stack.admin.del(`/api/users/${carol.id}`)).status).toBe(204);
+    expect(await redisKeysMatching(stack.redis.url, `vp:cookies:${carol.id}`)).toEqual([]);
   });
 });
 
 describe('nowhere in clear', () => {
   it('keeps no value in clear in any Redis key or value, or in the logs', async () => {
-    const alice = await newUser();
+    const alice = await stack.newUser();
     expect((await putCookies(alice.token, fixture('browser-export-crlf.txt'))).status).toBe(204);
-    expect((await alice.http.get('/api/me/cookies')).body.present).toBe(true);
-    const dump = await redisDump(redis.url);
+    expect((await alice.get('/api/me/cookies')).body.present).toBe(true);
+    const dump = await redisDump(stack.redis.url);
     expect(dump.keys).toBeGreaterThan(5);
     for (const value of BROWSER_VALUES) {
       expect(dump.text).not.toContain(value);
-      expect(app.logs()).not.toContain(value);
+      expect(stack.app.logs()).not.toContain(value);
     }
     expect(dump.text).toContain(`vp:cookies:${alice.id}`); // stored, just not in clear
   });

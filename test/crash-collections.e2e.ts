@@ -2,74 +2,44 @@
 // (VIDPIPE_CRASH_AT), is started again without it on the same Redis and DATA_DIR, and the
 // collection still gets every child, never claims one that does not exist, and ends.
 import Redis from 'ioredis';
-import { api, ApiHelpers, AppProcess, login, startApp } from './support/app';
+import type { JobSnapshot } from '../src/jobs/job.types';
+import { addUser, type ApiHelpers, logInAs } from './support/api';
+import type { AppProcess } from './support/app';
 import { connectJobsSocket, waitForState } from './support/jobs';
 import { makeShortClip, writePlaylistPage } from './support/media';
-import { MediaServer, startMediaServer } from './support/media-server';
-import { RedisHandle, startRedis } from './support/redis';
-import { makeTempDir, removeDir, sleep } from './support/util';
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Snapshot = any;
+import { useStack } from './support/stack';
+import { sleep } from './support/util';
 
 const ENTRIES = 30; // two batches of the listing (25 + 5)
-const PASSWORD = 'crash-test-password';
 
-let redis: RedisHandle;
-let mediaDir: string;
-let server: MediaServer;
-const apps: AppProcess[] = [];
-const dirs: string[] = [];
-
-beforeAll(async () => {
-  [redis, mediaDir] = await Promise.all([startRedis(), makeTempDir('crash-collections')]);
-  await makeShortClip(mediaDir, 'tiny.mp4', 1);
-  // The same small clip behind distinct links: one entry each.
-  await writePlaylistPage(mediaDir, 'thirty.html', 'Thirty Clips', Array.from({ length: ENTRIES }, (_, i) => `tiny.mp4?n=${i}`));
-  await writePlaylistPage(mediaDir, 'three.html', 'Three Clips', ['tiny.mp4?c=1', 'tiny.mp4?c=2', 'tiny.mp4?c=3']);
-  server = await startMediaServer(mediaDir);
-}, 60_000);
-
-afterEach(async () => {
+const stack = useStack({
+  redis: true,
+  media: {
+    standard: false,
+    prepare: async (dir) => {
+      await makeShortClip(dir, 'tiny.mp4', 1);
+      // The same small clip behind distinct links: one entry each.
+      await writePlaylistPage(dir, 'thirty.html', 'Thirty Clips', Array.from({ length: ENTRIES }, (_, i) => `tiny.mp4?n=${i}`));
+      await writePlaylistPage(dir, 'three.html', 'Three Clips', ['tiny.mp4?c=1', 'tiny.mp4?c=2', 'tiny.mp4?c=3']);
+    },
+  },
   // Whatever a test left running must not run the next test's jobs.
-  const running = apps.splice(0);
-  await Promise.all(running.map((a) => a.stop()));
-  expect(running.flatMap((a) => a.leftBehind)).toEqual([]);
+  stopAppsAfterEach: true,
+  noToolLeftBehind: true,
 });
 
-afterAll(async () => {
-  await server?.stop();
-  await redis?.stop();
-  for (const dir of [mediaDir, ...dirs]) if (dir) await removeDir(dir);
-});
-
-async function startVidpipe(dataDir: string, env: Record<string, string>): Promise<AppProcess> {
-  const app = await startApp({ redisUrl: redis.url, dataDir, env });
-  apps.push(app);
-  return app;
-}
-
-async function newUser(app: AppProcess, username: string): Promise<void> {
-  const admin = api(app.baseUrl, (await login(app.baseUrl)).token);
-  expect((await admin.post('/api/users', { username, password: PASSWORD, role: 'user' })).status).toBe(201);
-}
-
-async function as(app: AppProcess, username: string): Promise<ApiHelpers> {
-  return api(app.baseUrl, (await login(app.baseUrl, username, PASSWORD)).token);
-}
-
-async function childrenOf(who: ApiHelpers, id: string): Promise<Snapshot[]> {
+async function childrenOf(who: ApiHelpers, id: string): Promise<JobSnapshot[]> {
   const res = await who.get(`/api/jobs?parentId=${id}&limit=100`);
   expect(res.status).toBe(200);
   return res.body.items;
 }
 
 /** Every `job` event the user's socket gets (their own room), in order. */
-async function recordEvents(app: AppProcess, username: string): Promise<{ events: Snapshot[]; close(): void }> {
-  const { token } = await login(app.baseUrl, username, PASSWORD);
+async function recordEvents(app: AppProcess, username: string): Promise<{ events: JobSnapshot[]; close(): void }> {
+  const { token } = await logInAs(app.baseUrl, username);
   const socket = await connectJobsSocket(app.baseUrl, token);
-  const events: Snapshot[] = [];
-  socket.on('job', (job: Snapshot) => events.push(job));
+  const events: JobSnapshot[] = [];
+  socket.on('job', (job: JobSnapshot) => events.push(job));
   return { events, close: () => socket.disconnect() };
 }
 
@@ -78,7 +48,7 @@ async function recordEvents(app: AppProcess, username: string): Promise<{ events
  * before them (`known`: children that existed when watching began). Each child is published
  * in the step that makes it, so a claim past that count is a claim of a child that did not exist.
  */
-function overClaims(events: readonly Snapshot[], collectionId: string, known: Iterable<string> = []): string[] {
+function overClaims(events: readonly JobSnapshot[], collectionId: string, known: Iterable<string> = []): string[] {
   const seen = new Set(known);
   const over: string[] = [];
   for (const e of events) {
@@ -98,7 +68,7 @@ function sampleClaims(who: ApiHelpers, id: string): { stop(): Promise<{ samples:
       const collection = (await who.get(`/api/jobs/${id}`)).body;
       const exist = (await childrenOf(who, id)).length;
       samples++;
-      if ((collection.children?.total ?? 0) > exist) over.push(`${collection.state}: claims ${collection.children.total} of ${exist}`);
+      if ((collection.children?.total ?? 0) > exist) over.push(`${collection.state}: claims ${collection.children!.total} of ${exist}`);
       await sleep(100);
     }
   })();
@@ -106,14 +76,13 @@ function sampleClaims(who: ApiHelpers, id: string): { stop(): Promise<{ samples:
 }
 
 it('a listing cut short by a SIGKILL after its first batch resumes after the restart: every child exists once, runs, and the collection completes', async () => {
-  const dataDir = await makeTempDir('crash-listing');
-  dirs.push(dataDir);
+  const dataDir = await stack.tempDir('crash-listing');
   // Enough places and submissions for all thirty children: only the crash is under test here.
   const env = { USER_MAX_ACTIVE_JOBS: '8', USER_MAX_JOBS_PER_MINUTE: '100', DOWNLOAD_CONCURRENCY: '4', TRANSCODE_CONCURRENCY: '2' };
-  const crashing = await startVidpipe(dataDir, { ...env, VIDPIPE_CRASH_AT: 'collection.batch-written#1' });
-  await newUser(crashing, 'lister');
+  const crashing = await stack.startApp({ dataDir, env: { ...env, VIDPIPE_CRASH_AT: 'collection.batch-written#1' } });
+  const beforeCrash = await addUser(await logInAs(crashing.baseUrl), 'lister');
   const watched = await recordEvents(crashing, 'lister');
-  const created = await (await as(crashing, 'lister')).post('/api/jobs', { url: server.url('/thirty.html') });
+  const created = await beforeCrash.post('/api/jobs', { url: stack.server.url('/thirty.html') });
   expect(created.status).toBe(201);
   const id: string = created.body.id;
   expect(await crashing.exited).toMatchObject({ signal: 'SIGKILL' });
@@ -121,8 +90,8 @@ it('a listing cut short by a SIGKILL after its first batch resumes after the res
   expect(crashing.logs()).toMatch(/crash point collection\.batch-written reached/);
   expect(overClaims(watched.events, id)).toEqual([]);
 
-  const app = await startVidpipe(dataDir, env);
-  const lister = await as(app, 'lister');
+  const app = await stack.startApp({ dataDir, env });
+  const lister = await logInAs(app.baseUrl, 'lister');
   // Before the stage runs again (its worker's lock has to expire first): the first batch, and no more.
   const half = (await lister.get(`/api/jobs/${id}`)).body;
   expect(half).toMatchObject({ kind: 'collection', state: 'probing', message: 'Listing the playlist: 25 of 30', children: { total: 25 } });
@@ -142,37 +111,35 @@ it('a listing cut short by a SIGKILL after its first batch resumes after the res
 
   // Each entry once, in playlist order, the first batch's ids kept; each downloaded its own link.
   const children = await childrenOf(lister, id);
-  expect(children.map((c) => c.url)).toEqual(Array.from({ length: ENTRIES }, (_, i) => server.url(`/tiny.mp4?n=${i}`)));
+  expect(children.map((c) => c.url)).toEqual(Array.from({ length: ENTRIES }, (_, i) => stack.server.url(`/tiny.mp4?n=${i}`)));
   expect(children.slice(0, 25).map((c) => c.id)).toEqual(firstBatch.map((c) => c.id));
   expect(new Set(children.map((c) => c.id)).size).toBe(ENTRIES);
   expect(children.every((c) => c.state === 'completed')).toBe(true);
-  for (let i = 0; i < ENTRIES; i++) expect(server.requests).toContain(`GET /tiny.mp4?n=${i}`);
+  for (let i = 0; i < ENTRIES; i++) expect(stack.server.requests).toContain(`GET /tiny.mp4?n=${i}`);
   expect(app.logs()).not.toMatch(/crash point/);
 }, 240_000);
 
 it('a SIGKILL just after the first child completed: after the restart the waiting children start and the collection completes', async () => {
-  const dataDir = await makeTempDir('crash-child-end');
-  dirs.push(dataDir);
+  const dataDir = await stack.tempDir('crash-child-end');
   // One place: the other children wait for the first one's end, which the dead process never followed up.
   // The dead process's own consumer may have read the entry and released the next child in the same
   // turn of its event loop, before the kill: a child released but not queued is the reconciler's (5 s here).
   const env = { USER_MAX_ACTIVE_JOBS: '1', RECONCILE_SECONDS: '5' };
-  const crashing = await startVidpipe(dataDir, { ...env, VIDPIPE_CRASH_AT: 'job.final-written#1' });
-  await newUser(crashing, 'waiter');
-  const created = await (await as(crashing, 'waiter')).post('/api/jobs', { url: server.url('/three.html') });
+  const crashing = await stack.startApp({ dataDir, env: { ...env, VIDPIPE_CRASH_AT: 'job.final-written#1' } });
+  const created = await (await addUser(await logInAs(crashing.baseUrl), 'waiter')).post('/api/jobs', { url: stack.server.url('/three.html') });
   expect(created.status).toBe(201);
   const id: string = created.body.id;
   expect(await crashing.exited).toMatchObject({ signal: 'SIGKILL' });
   expect(crashing.logs()).toMatch(/crash point job\.final-written reached/);
 
   // The end was written with its outbox entry, in one step: what follows it survives the kill.
-  const outbox = new Redis(redis.url);
+  const outbox = new Redis(stack.redis.url);
   const entries = await outbox.xrange('vp:outbox', '-', '+').finally(() => outbox.quit());
   const ended = entries.map(([, fields]) => JSON.parse(fields[fields.indexOf('data') + 1]));
   expect(ended.filter((e) => e.parentId === id).map((e) => e.state)).toEqual(['completed']);
 
-  const app = await startVidpipe(dataDir, env);
-  const waiter = await as(app, 'waiter');
+  const app = await stack.startApp({ dataDir, env });
+  const waiter = await logInAs(app.baseUrl, 'waiter');
   const [first, ...others] = await childrenOf(waiter, id);
   expect(first.id).toBe(ended.find((e) => e.parentId === id).id);
   expect(first.state).toBe('completed'); // the write the process died after

@@ -10,34 +10,22 @@ import path from 'node:path';
 import Redis from 'ioredis';
 import { FolderOwner, ownMarker, OWNER_FILE, removeOrphanPrivateFolders } from '../src/cookies/private-folders';
 import { workerKeys } from '../src/workers/worker-keys';
-import { api, ApiHelpers, AppProcess, login, startApp } from './support/app';
+import { addUser, logInAs, type Person } from './support/api';
 import { filesContaining, findFiles, makeClip, putCookiesAt } from './support/cookies';
 import { waitForState } from './support/jobs';
 import { descendantsOf, stillRunning } from './support/process';
-import { RedisHandle, startRedis } from './support/redis';
-import { makeTempDir, removeDir, waitUntil } from './support/util';
+import { useStack } from './support/stack';
+import { waitUntil } from './support/util';
 
 const SECRET = 'secret-crash-value-77';
 const COOKIES = `# Netscape HTTP Cookie File\n127.0.0.1\tFALSE\t/\tFALSE\t0\tmember\t${SECRET}\n`;
-const PASSWORD = 'a long enough password';
 
-let redis: RedisHandle;
-let dataDir: string;
-let clipDir: string;
+let clip: string;
+const stack = useStack({ dataDir: true, media: { standard: false, prepare: async (dir) => (clip = await makeClip(dir)), server: false }, app: true });
 let origin: HangingOrigin;
-let app: AppProcess;
-
 beforeAll(async () => {
-  [redis, dataDir, clipDir] = await Promise.all([startRedis(), makeTempDir('crash-cookies'), makeTempDir('crash-cookies-clip')]);
-  origin = await startHangingOrigin(await fsp.readFile(await makeClip(clipDir)));
-  app = await startApp({ redisUrl: redis.url, dataDir });
-}, 60_000);
-
-afterAll(async () => {
-  await app?.stop();
-  await origin?.stop();
-  await redis?.stop();
-  for (const dir of [dataDir, clipDir]) if (dir) await removeDir(dir);
+  origin = await startHangingOrigin(await fsp.readFile(clip));
+  stack.onTeardown(() => origin.stop());
 });
 
 interface HangingOrigin {
@@ -86,7 +74,7 @@ async function startHangingOrigin(clip: Buffer): Promise<HangingOrigin> {
 
 /** Every cookies.txt under the work folder, with the owner its private folder names. */
 async function cookiesFilesWithOwners(): Promise<{ file: string; owner: FolderOwner | null }[]> {
-  const files = await findFiles(path.join(dataDir, 'media.work'), 'cookies.txt');
+  const files = await findFiles(path.join(stack.dataDir, 'media.work'), 'cookies.txt');
   return files.map((file) => {
     const marker = path.join(path.dirname(file), OWNER_FILE);
     return { file, owner: existsSync(marker) ? (JSON.parse(readFileSync(marker, 'utf8')) as FolderOwner) : null };
@@ -94,11 +82,9 @@ async function cookiesFilesWithOwners(): Promise<{ file: string; owner: FolderOw
 }
 
 it("a SIGKILLed worker's cookies files are gone at its restart, and the user keeps everything else", async () => {
-  const admin = api(app.baseUrl, (await login(app.baseUrl)).token);
-  expect((await admin.post('/api/users', { username: 'crashcookies', password: PASSWORD, role: 'user' })).status).toBe(201);
-  const session = await login(app.baseUrl, 'crashcookies', PASSWORD);
-  expect((await putCookiesAt(app, session.token, COOKIES)).status).toBe(204);
-  let user: ApiHelpers = api(app.baseUrl, session.token);
+  let app = stack.app;
+  let user: Person = await addUser(stack.admin, 'crashcookies');
+  expect((await putCookiesAt(app, user.token, COOKIES)).status).toBe(204);
 
   const job = await user.post('/api/jobs', { url: origin.url('/video.mp4') });
   expect(job.status).toBe(201);
@@ -113,7 +99,7 @@ it("a SIGKILLed worker's cookies files are gone at its restart, and the user kee
   }, 10_000, 'two cookies files');
   const deadPid = app.proc.pid!;
   expect(during.map((f) => f.owner?.workerId)).toEqual([`${os.hostname()}:${deadPid}`, `${os.hostname()}:${deadPid}`]);
-  const places = during.map((f) => path.relative(path.join(dataDir, 'media.work'), f.file));
+  const places = during.map((f) => path.relative(path.join(stack.dataDir, 'media.work'), f.file));
   expect(places).toContain(path.join(job.body.id, 'a1', 'private', 'cookies.txt'));
   expect(places.some((p) => new RegExp(`^subscriptions/${sub.body.id}/[0-9a-f-]{36}/private/cookies\\.txt$`).test(p))).toBe(true);
 
@@ -128,17 +114,17 @@ it("a SIGKILLed worker's cookies files are gone at its restart, and the user kee
 
   origin.release();
   const oldLogs = app.logs();
-  app = await startApp({ redisUrl: redis.url, dataDir });
+  app = await stack.startApp();
   // Swept before the restarted worker was ready, let alone took a job (their locks lapse only in 20-30 s).
   expect(during.filter((f) => existsSync(f.file))).toEqual([]);
   expect(await cookiesFilesWithOwners()).toEqual([]);
   expect(app.logs()).toContain(`Removed the private folder (cookies) of job ${job.body.id} (attempt 1): its worker ${os.hostname()}:${deadPid} is no longer running`);
   expect(app.logs()).toContain(`Removed the private folder (cookies) of subscription ${sub.body.id}: its worker`);
-  expect(existsSync(path.join(dataDir, 'media.work', 'subscriptions', sub.body.id))).toBe(false);
+  expect(existsSync(path.join(stack.dataDir, 'media.work', 'subscriptions', sub.body.id))).toBe(false);
 
   // Nothing else of the user's is lost: the account, the cookies (still opened with the same key),
   // the job (which completes with them), the subscription (whose check ends, this time with its find).
-  user = api(app.baseUrl, (await login(app.baseUrl, 'crashcookies', PASSWORD)).token);
+  user = await logInAs(app.baseUrl, 'crashcookies');
   expect((await user.get('/api/me/cookies')).body).toMatchObject({ present: true, domains: ['127.0.0.1'] });
   const done = await waitForState(user, job.body.id, ['completed', 'failed'], 90_000);
   expect([done.state, done.error?.message]).toEqual(['completed', undefined]);
@@ -154,8 +140,8 @@ it("a SIGKILLed worker's cookies files are gone at its restart, and the user kee
   expect((await waitForState(user, found[0].id, ['completed', 'failed'], 90_000)).state).toBe('completed');
 
   // And no value in clear anywhere: not on disk, not in either process's logs.
-  expect(await findFiles(dataDir, 'cookies.txt')).toEqual([]);
-  expect(await filesContaining(dataDir, SECRET)).toEqual([]);
+  expect(await findFiles(stack.dataDir, 'cookies.txt')).toEqual([]);
+  expect(await filesContaining(stack.dataDir, SECRET)).toEqual([]);
   expect(oldLogs + app.logs()).not.toContain(SECRET);
 }, 240_000);
 
@@ -165,12 +151,9 @@ describe('the sweep of private folders', () => {
   const otherHost = 'another-host.example';
 
   beforeAll(async () => {
-    workDir = await makeTempDir('private-folders');
-    client = new Redis(redis.url);
-  });
-  afterAll(async () => {
-    client?.disconnect();
-    if (workDir) await removeDir(workDir);
+    workDir = await stack.tempDir('private-folders');
+    client = new Redis(stack.redis.url);
+    stack.onTeardown(() => client.disconnect());
   });
 
   /** A run folder's private folder with `owner`'s marker (none: null) and a cookies file. */

@@ -3,19 +3,17 @@
 // without it, and every delivery still arrives, at least once, each (webhook, job) under one
 // X-Vidpipe-Delivery id however often it was sent, signed with its webhook's secret.
 import { createHmac } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
 import Redis from 'ioredis';
 import { keys } from '../src/jobs/job-keys';
-import { api, ApiHelpers, AppProcess, login, startApp } from './support/app';
+import { addUser, type ApiHelpers, logInAs } from './support/api';
+import { type AppProcess, startApp } from './support/app';
 import { waitForState } from './support/jobs';
-import { makeMedia, MediaSet } from './support/media';
-import { MediaServer, startMediaServer } from './support/media-server';
-import { RedisHandle, startRedis } from './support/redis';
-import { makeTempDir, removeDir, sleep } from './support/util';
+import { type RedisHandle, startRedis } from './support/redis';
+import { urlOf, useStack } from './support/stack';
+import { makeTempDir, removeDir, sleep, waitUntil } from './support/util';
 
 const HOOKS = 10; // USER_MAX_WEBHOOKS
-const PASSWORD = 'correct horse battery';
 /** The contract: entries a dead process left pending are claimed by a live one within 30 s. */
 const CLAIM_WITHIN_MS = 30_000;
 /**
@@ -37,16 +35,12 @@ interface Hook {
   secret: string;
 }
 
-let media: MediaSet;
-let server: MediaServer;
-let receiver: http.Server;
+const stack = useStack({ media: {} });
 let base: string;
 const received: Received[] = [];
 
 beforeAll(async () => {
-  media = await makeMedia();
-  server = await startMediaServer(media.dir);
-  receiver = http.createServer((req, res) => {
+  const receiver = await stack.listen((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -54,14 +48,7 @@ beforeAll(async () => {
       res.writeHead(200, { 'Content-Type': 'text/plain' }).end('ok');
     });
   });
-  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
-}, 60_000);
-
-afterAll(async () => {
-  await new Promise((r) => receiver?.close(r));
-  await server?.stop();
-  await media?.cleanup();
+  base = urlOf(receiver);
 });
 
 /** One Redis and one DATA_DIR, kept across the app processes a test starts on them. */
@@ -98,9 +85,7 @@ async function cluster() {
 
 /** A user with HOOKS webhooks to the receiver under /<name>/<i>, each with its own secret. */
 async function ownerWithHooks(app: AppProcess, name: string): Promise<{ owner: ApiHelpers; hooks: Hook[] }> {
-  const admin = api(app.baseUrl, (await login(app.baseUrl)).token);
-  expect((await admin.post('/api/users', { username: name, password: PASSWORD, role: 'user' })).status).toBe(201);
-  const owner = api(app.baseUrl, (await login(app.baseUrl, name, PASSWORD)).token);
+  const owner = await addUser(await logInAs(app.baseUrl), name);
   const hooks: Hook[] = [];
   for (let i = 0; i < HOOKS; i++) {
     const hook = { path: `/${name}/${i}`, secret: `whsec-${name}-${i}-0123456789abcdef` };
@@ -147,16 +132,6 @@ function expectEveryDeliveryOnce(hooks: Hook[], jobIds: string[]): number {
   return hits.length - pairs.size;
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
-
 // Concurrent (each has its own Redis, DATA_DIR, user and receiver paths): most of their time is waiting.
 it.concurrent('a job end written just before a SIGKILL still reaches all 10 webhooks of its owner, and so do the 4 jobs the kill cut short', async () => {
   const c = await cluster();
@@ -165,7 +140,7 @@ it.concurrent('a job end written just before a SIGKILL still reaches all 10 webh
     const { hooks, owner } = await ownerWithHooks(first, 'crasha');
     const jobIds: string[] = [];
     for (let i = 0; i < 5; i++) {
-      const res = await owner.post('/api/jobs', { url: server.url('clip.mp4'), format: '720p' });
+      const res = await owner.post('/api/jobs', { url: stack.server.url('clip.mp4'), format: '720p' });
       expect(res.status).toBe(201);
       jobIds.push(res.body.id);
     }
@@ -180,15 +155,15 @@ it.concurrent('a job end written just before a SIGKILL still reaches all 10 webh
     expect(hitsOf(hooks)).toEqual([]);
 
     const second = await c.start();
-    const again = api(second.baseUrl, (await login(second.baseUrl, 'crasha', PASSWORD)).token);
+    const again = await logInAs(second.baseUrl, 'crasha');
     // The interrupted jobs go on when their stage's lock expires (BullMQ's stalled-job handling).
     for (const id of jobIds) await waitForState(again, id, ['completed'], 75_000);
-    await until(`${HOOKS * jobIds.length} (webhook, job) pairs`, () => byPair(hitsOf(hooks)).size >= HOOKS * jobIds.length, 30_000);
+    await waitUntil(() => byPair(hitsOf(hooks)).size >= HOOKS * jobIds.length, 30_000, `${HOOKS * jobIds.length} (webhook, job) pairs`, 100);
     await sleep(1000); // a repeat, if any, would come now
     const repeats = expectEveryDeliveryOnce(hooks, jobIds);
     // One end per job in the outbox, each handled by the webhooks follow-up and acknowledged.
     expect((await c.outbox()).map(([, id]) => id).sort()).toEqual([...jobIds].sort());
-    await until('the webhooks follow-up to acknowledge every end', async () => (await c.pending('webhooks')).length === 0, 10_000);
+    await waitUntil(async () => (await c.pending('webhooks')).length === 0, 10_000, 'the webhooks follow-up to acknowledge every end', 100);
     // Each delivery is recorded once per webhook (one queue entry per delivery id).
     for (const hook of hooks) {
       const items = (await again.get(`/api/webhooks/${hook.id}/deliveries`)).body.items as { jobId: string; outcome: string }[];
@@ -206,7 +181,7 @@ it.concurrent('deliveries queued by a follow-up that died before acknowledging: 
   try {
     const first = await c.start({ VIDPIPE_CRASH_AT: 'outbox.handled:webhooks' });
     const { hooks, owner } = await ownerWithHooks(first, 'crashb');
-    const res = await owner.post('/api/jobs', { url: server.url('clip.mp4'), format: '720p' });
+    const res = await owner.post('/api/jobs', { url: stack.server.url('clip.mp4'), format: '720p' });
     expect(res.status).toBe(201);
     const jobId: string = res.body.id;
 
@@ -220,14 +195,14 @@ it.concurrent('deliveries queued by a follow-up that died before acknowledging: 
     const beforeRestart = hitsOf(hooks).length;
 
     const second = await c.start();
-    await until('the entry to be claimed and acknowledged', async () => (await c.pending('webhooks')).length === 0, CLAIM_WITHIN_MS);
+    await waitUntil(async () => (await c.pending('webhooks')).length === 0, CLAIM_WITHIN_MS, 'the entry to be claimed and acknowledged', 100);
     const claimedAfter = Date.now() - killedAt;
     expect(claimedAfter).toBeLessThanOrEqual(CLAIM_WITHIN_MS + 5_000); // + the restart
-    await until(`${HOOKS} deliveries`, () => byPair(hitsOf(hooks)).size >= HOOKS, RESENT_WITHIN_MS - (Date.now() - killedAt));
+    await waitUntil(() => byPair(hitsOf(hooks)).size >= HOOKS, RESENT_WITHIN_MS - (Date.now() - killedAt), `${HOOKS} deliveries`, 100);
     await sleep(1000);
     const repeats = expectEveryDeliveryOnce(hooks, [jobId]);
     // Dispatched twice, queued once: one delivery per webhook, under the id of the first dispatch.
-    const again = api(second.baseUrl, (await login(second.baseUrl, 'crashb', PASSWORD)).token);
+    const again = await logInAs(second.baseUrl, 'crashb');
     for (const hook of hooks) {
       const items = (await again.get(`/api/webhooks/${hook.id}/deliveries`)).body.items as { id: string; jobId: string }[];
       expect(items).toHaveLength(1);

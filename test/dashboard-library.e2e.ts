@@ -4,15 +4,14 @@
 // One app (private URLs refused but 127.0.0.1, as a real webhook setup), one browser for the file.
 import crypto from 'node:crypto';
 import { promises as fsp } from 'node:fs';
-import http from 'node:http';
+import type http from 'node:http';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { ADMIN_PASSWORD, ADMIN_USERNAME, api, ApiHelpers, AppProcess, login, spawnApp, startApp } from './support/app';
-import { launchChromium, logInByLabel, newPage, screenshot, scrollsSideways } from './support/browser';
+import type { Page } from 'playwright-core';
+import { ADMIN_PASSWORD, ADMIN_USERNAME } from './support/api';
+import { spawnApp } from './support/app';
+import { card, expectText, logInByLabel, newPage, screenshot, scrollsSideways, waitFor } from './support/browser';
 import { makeShortClip, writePlaylistPage } from './support/media';
-import { MediaServer, startMediaServer } from './support/media-server';
-import { RedisHandle, startRedis } from './support/redis';
-import { makeTempDir, removeDir } from './support/util';
+import { urlOf, useStack } from './support/stack';
 
 const ZH_VTT = 'WEBVTT\n\n00:00:00.500 --> 00:00:02.000\n你好，世界\n\n00:00:02.000 --> 00:00:03.500\n第二行字幕\n';
 const EN_VTT = 'WEBVTT\n\n00:00:00.500 --> 00:00:02.000\nHello there\n\n00:00:02.000 --> 00:00:03.500\nSecond line\n';
@@ -20,55 +19,40 @@ const SUB_TITLE = 'Subtitled clip';
 const COLLECTION_TITLE = 'Three Loopback Clips';
 // One active job per (non-admin) user: a collection's children wait their turn, with a message.
 const ENV = { ALLOW_PRIVATE_URLS: 'false', ALLOWED_PRIVATE_ADDRESSES: '127.0.0.1', USER_MAX_ACTIVE_JOBS: '1' };
-const DANA = { username: 'dana', password: 'dana-password-1' };
 
-let redis: RedisHandle;
-let dir: string;
-let dataDir: string;
-let server: MediaServer;
-let app: AppProcess;
-let browser: Browser;
-let admin: ApiHelpers;
-let page: Page;
-let receiver: http.Server;
+const stack = useStack({
+  dataDir: true,
+  media: {
+    standard: false,
+    prepare: async (dir) => {
+      await Promise.all([
+        ...['c1.mp4', 'c2.mp4', 'c3.mp4'].map((name, i) => makeShortClip(dir, name, 2, 300 + 100 * i)),
+        makeShortClip(dir, 'sub.mp4', 4),
+      ]);
+      await writePlaylistPage(dir, 'three.html', COLLECTION_TITLE, ['c1.mp4', 'c2.mp4', 'c3.mp4']);
+      await Promise.all([
+        fsp.writeFile(path.join(dir, 'en.vtt'), EN_VTT),
+        fsp.writeFile(path.join(dir, 'zh.vtt'), ZH_VTT),
+        fsp.writeFile(
+          path.join(dir, 'subs.html'),
+          `<!doctype html><html><head><meta charset="utf-8"><title>${SUB_TITLE}</title></head><body><video controls src="sub.mp4">` +
+            '<track kind="subtitles" srclang="en" label="English" src="en.vtt"><track kind="subtitles" srclang="zh" label="中文" src="zh.vtt"></video></body></html>',
+        ),
+      ]);
+    },
+  },
+  app: { env: ENV },
+  users: ['dana'],
+  browser: { page: true },
+});
+const DANA = stack.as('dana');
 const received: { headers: http.IncomingHttpHeaders; body: string }[] = [];
+let receiver: http.Server;
 let secret = '';
 let collectionId = '';
 
-const card = (p: Page, id: string) => p.locator(`[data-testid=job][data-id="${id}"]`);
-
-async function waitFor<T>(what: string, probe: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (ok(value)) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: still ${JSON.stringify(value)} after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-async function expectText(locator: ReturnType<Page['locator']>, text: string): Promise<void> {
-  await locator.first().waitFor();
-  await waitFor(`text "${text}"`, async () => (await locator.first().textContent()) ?? '', (t) => t.includes(text), 10_000);
-}
-
 beforeAll(async () => {
-  [redis, dir, dataDir] = await Promise.all([startRedis(), makeTempDir('dash-lib'), makeTempDir('dash-lib-data')]);
-  await Promise.all([
-    ...['c1.mp4', 'c2.mp4', 'c3.mp4'].map((name, i) => makeShortClip(dir, name, 2, 300 + 100 * i)),
-    makeShortClip(dir, 'sub.mp4', 4),
-  ]);
-  await writePlaylistPage(dir, 'three.html', COLLECTION_TITLE, ['c1.mp4', 'c2.mp4', 'c3.mp4']);
-  await Promise.all([
-    fsp.writeFile(path.join(dir, 'en.vtt'), EN_VTT),
-    fsp.writeFile(path.join(dir, 'zh.vtt'), ZH_VTT),
-    fsp.writeFile(
-      path.join(dir, 'subs.html'),
-      `<!doctype html><html><head><meta charset="utf-8"><title>${SUB_TITLE}</title></head><body><video controls src="sub.mp4">` +
-        '<track kind="subtitles" srclang="en" label="English" src="en.vtt"><track kind="subtitles" srclang="zh" label="中文" src="zh.vtt"></video></body></html>',
-    ),
-  ]);
-  server = await startMediaServer(dir);
-  receiver = http.createServer((req, res) => {
+  receiver = await stack.listen((req, res) => {
     let body = '';
     req.on('data', (c) => (body += c));
     req.on('end', () => {
@@ -76,73 +60,58 @@ beforeAll(async () => {
       res.writeHead(200, { 'Content-Type': 'text/plain' }).end('thanks');
     });
   });
-  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-  [app, browser] = await Promise.all([startApp({ redisUrl: redis.url, dataDir, env: ENV }), launchChromium()]);
-  admin = api(app.baseUrl, (await login(app.baseUrl)).token);
-  expect((await admin.post('/api/users', { ...DANA, role: 'user' })).status).toBe(201);
-  page = await newPage(browser, app.baseUrl);
-  await page.goto('/account');
-  await logInByLabel(page, ADMIN_USERNAME, ADMIN_PASSWORD);
-}, 90_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await app?.stop();
-  await server?.stop();
-  await new Promise((r) => receiver?.close(r));
-  await redis?.stop();
-  if (dir) await removeDir(dir);
-  if (dataDir) await removeDir(dataDir);
+  await stack.page.goto('/account');
+  await logInByLabel(stack.page, ADMIN_USERNAME, ADMIN_PASSWORD);
 });
 
 it('adds a webhook on /account: its secret is shown once, with a copy button, then never again', async () => {
-  const hookUrl = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hook`;
-  await page.getByLabel('Receiver address (URL)').fill('http://10.1.2.3/hook');
-  await page.getByRole('button', { name: 'Add webhook' }).click();
-  const refused = await admin.post('/api/webhooks', { url: 'http://10.1.2.3/hook' });
+  const hookUrl = `${urlOf(receiver)}/hook`;
+  await stack.page.getByLabel('Receiver address (URL)').fill('http://10.1.2.3/hook');
+  await stack.page.getByRole('button', { name: 'Add webhook' }).click();
+  const refused = await stack.admin.post('/api/webhooks', { url: 'http://10.1.2.3/hook' });
   expect([refused.status, refused.body.code]).toEqual([400, 'private_address']);
-  await expectText(page.getByRole('alert'), refused.body.message); // the server's sentence
-  expect(await page.getByTestId('webhook').count()).toBe(0);
+  await expectText(stack.page.getByRole('alert'), refused.body.message); // the server's sentence
+  expect(await stack.page.getByTestId('webhook').count()).toBe(0);
 
-  await page.getByLabel('Receiver address (URL)').fill(hookUrl);
-  await page.getByLabel('a job failed (job.failed)').uncheck();
-  await page.getByLabel('a job was cancelled (job.cancelled)').uncheck();
-  await page.getByRole('button', { name: 'Add webhook' }).click();
-  const shown = page.getByTestId('webhook-secret');
+  await stack.page.getByLabel('Receiver address (URL)').fill(hookUrl);
+  await stack.page.getByLabel('a job failed (job.failed)').uncheck();
+  await stack.page.getByLabel('a job was cancelled (job.cancelled)').uncheck();
+  await stack.page.getByRole('button', { name: 'Add webhook' }).click();
+  const shown = stack.page.getByTestId('webhook-secret');
   await expectText(shown, 'it will not be shown again');
-  secret = (await page.getByTestId('secret-value').textContent())!;
-  await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+  secret = (await stack.page.getByTestId('secret-value').textContent())!;
+  await stack.page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
   await shown.getByRole('button', { name: 'Copy secret' }).click();
   await expectText(shown, 'Copied.');
-  expect(await page.evaluate('navigator.clipboard.readText()')).toBe(secret);
+  expect(await stack.page.evaluate('navigator.clipboard.readText()')).toBe(secret);
   expect(secret.length).toBeGreaterThanOrEqual(16);
-  const hook = page.getByTestId('webhook');
+  const hook = stack.page.getByTestId('webhook');
   await expectText(hook, hookUrl);
   expect(await hook.locator('.meta').textContent()).toBe('job.completedcollection.completed');
   await shown.scrollIntoViewIfNeeded();
-  await screenshot(page, 'account-webhook-secret');
+  await screenshot(stack.page, 'account-webhook-secret');
 
-  await page.reload();
-  await page.getByTestId('webhook').waitFor();
-  expect(await page.getByTestId('webhook-secret').count()).toBe(0);
-  expect(await page.content()).not.toContain(secret);
-  await expectText(page.getByTestId('webhook'), 'Nothing sent yet.');
+  await stack.page.reload();
+  await stack.page.getByTestId('webhook').waitFor();
+  expect(await stack.page.getByTestId('webhook-secret').count()).toBe(0);
+  expect(await stack.page.content()).not.toContain(secret);
+  await expectText(stack.page.getByTestId('webhook'), 'Nothing sent yet.');
 });
 
 it('turns a three-video page into one collection card whose counts reach 3 of 3, and expands into its children', async () => {
-  await page.getByRole('navigation').getByRole('link', { name: 'Videos' }).click();
-  await page.getByLabel('Video link').fill(server.url('/three.html'));
-  await page.getByRole('button', { name: 'Download' }).click();
-  const first = page.getByTestId('job').first();
+  await stack.page.getByRole('navigation').getByRole('link', { name: 'Videos' }).click();
+  await stack.page.getByLabel('Video link').fill(stack.server.url('/three.html'));
+  await stack.page.getByRole('button', { name: 'Download' }).click();
+  const first = stack.page.getByTestId('job').first();
   await first.waitFor();
   collectionId = (await first.getAttribute('data-id'))!;
-  const c = card(page, collectionId);
+  const c = card(stack.page, collectionId);
   await waitFor('a collection', () => c.getAttribute('data-kind'), (k) => k === 'collection');
   await expectText(c.getByRole('link', { name: COLLECTION_TITLE }), COLLECTION_TITLE);
   // Children's events reach this tab too: they never become cards of their own.
   let most = 0;
   await waitFor('3 of 3 ready', async () => {
-    most = Math.max(most, await page.getByTestId('job').count());
+    most = Math.max(most, await stack.page.getByTestId('job').count());
     return c.getByTestId('counts').getAttribute('data-completed');
   }, (n) => n === '3', 90_000);
   expect(most).toBe(1);
@@ -154,31 +123,31 @@ it('turns a three-video page into one collection card whose counts reach 3 of 3,
   const children = c.getByTestId('child');
   await waitFor('three children', () => children.count(), (n) => n === 3);
   const ids = await children.evaluateAll((els) => els.map((e) => e.getAttribute('data-id')));
-  const fromApi = (await admin.get(`/api/jobs?parentId=${collectionId}&limit=50`)).body.items.map((j: { id: string }) => j.id);
+  const fromApi = (await stack.admin.get(`/api/jobs?parentId=${collectionId}&limit=50`)).body.items.map((j: { id: string }) => j.id);
   expect(ids).toEqual(fromApi); // playlist order
   expect(await children.evaluateAll((els) => els.map((e) => e.getAttribute('data-state')))).toEqual(['completed', 'completed', 'completed']);
   expect(await children.first().getByRole('link').getAttribute('href')).toBe(`/jobs/${ids[0]}`);
-  await screenshot(page, 'collection');
+  await screenshot(stack.page, 'collection');
 
   // Nothing failed: Retry shows the server's sentence.
-  const answer = await admin.post(`/api/jobs/${collectionId}/retry`);
+  const answer = await stack.admin.post(`/api/jobs/${collectionId}/retry`);
   expect([answer.status, answer.body.code]).toEqual([409, 'not_retryable']);
   await c.getByRole('button', { name: 'Retry' }).click();
-  await expectText(page.getByRole('alert'), answer.body.message);
+  await expectText(stack.page.getByRole('alert'), answer.body.message);
 
   // Its own page lists the children instead of a player.
   await c.getByRole('link', { name: COLLECTION_TITLE, exact: true }).click();
-  await page.waitForURL(`**/jobs/${collectionId}`);
-  await waitFor('children on the page', () => page.getByTestId('child').count(), (n) => n === 3);
-  expect(await page.locator('video').count()).toBe(0);
-  await expectText(page.getByTestId('counts'), '3 of 3 ready');
+  await stack.page.waitForURL(`**/jobs/${collectionId}`);
+  await waitFor('children on the page', () => stack.page.getByTestId('child').count(), (n) => n === 3);
+  expect(await stack.page.locator('video').count()).toBe(0);
+  await expectText(stack.page.getByTestId('counts'), '3 of 3 ready');
 }, 150_000);
 
 it('keeps an expanded collection live: children wait their turn with the server’s message, then finish in place', async () => {
-  const dana = await newPage(browser, app.baseUrl);
+  const dana = await newPage(stack.browser, stack.app.baseUrl);
   await dana.goto('/');
   await logInByLabel(dana, DANA.username, DANA.password);
-  await dana.getByLabel('Video link').fill(server.url('/three.html'));
+  await dana.getByLabel('Video link').fill(stack.server.url('/three.html'));
   await dana.getByRole('button', { name: 'Download' }).click();
   const c = dana.getByTestId('job').first();
   await waitFor('a collection', () => c.getAttribute('data-kind'), (k) => k === 'collection');
@@ -194,8 +163,8 @@ it('keeps an expanded collection live: children wait their turn with the server�
 }, 120_000);
 
 it('shows the webhook’s deliveries for the collection, signed with the secret it showed once', async () => {
-  await page.goto('/account');
-  const hook = page.getByTestId('webhook');
+  await stack.page.goto('/account');
+  const hook = stack.page.getByTestId('webhook');
   await waitFor('four deliveries', async () => {
     await hook.getByRole('button', { name: /Refresh/ }).click();
     return hook.locator('tr[data-outcome=delivered]').count();
@@ -206,71 +175,71 @@ it('shows the webhook’s deliveries for the collection, signed with the secret 
   expect(rows[0]).toMatch(/delivered · 200 · tries: 1/);
   const last = received.find((r) => r.headers['x-vidpipe-event'] === 'collection.completed')!;
   expect(last.headers['x-vidpipe-signature']).toBe(`sha256=${crypto.createHmac('sha256', secret).update(last.body).digest('hex')}`);
-  await screenshot(page, 'account-webhooks', { fullPage: true });
+  await screenshot(stack.page, 'account-webhooks', { fullPage: true });
 }, 60_000);
 
 it('downloads the file under its title, and plays the full hls.js build with a subtitle menu and cues', async () => {
-  await page.goto('/');
-  await page.locator('[data-testid=job]').first().waitFor();
-  const before = await page.locator('[data-testid=job]').evaluateAll((cards) => cards.map((c) => c.getAttribute('data-id')));
-  await page.getByLabel('Video link').fill(server.url('/subs.html'));
-  await page.getByRole('button', { name: 'Download' }).click();
+  await stack.page.goto('/');
+  await stack.page.locator('[data-testid=job]').first().waitFor();
+  const before = await stack.page.locator('[data-testid=job]').evaluateAll((cards) => cards.map((c) => c.getAttribute('data-id')));
+  await stack.page.getByLabel('Video link').fill(stack.server.url('/subs.html'));
+  await stack.page.getByRole('button', { name: 'Download' }).click();
   // The new card, not one already listed (under load it may appear after the list's first card is read).
-  const id = await waitFor('the new card', () => page.locator('[data-testid=job]').evaluateAll((cards, known) => cards.map((c) => c.getAttribute('data-id')).find((x) => x && !known.includes(x)) ?? '', before), (v) => v !== '', 30_000);
-  await waitFor('completed', () => card(page, id).getAttribute('data-state'), (s) => s === 'completed', 60_000);
-  const onCard = card(page, id).getByRole('link', { name: 'Download file' });
+  const id = await waitFor('the new card', () => stack.page.locator('[data-testid=job]').evaluateAll((cards, known) => cards.map((c) => c.getAttribute('data-id')).find((x) => x && !known.includes(x)) ?? '', before), (v) => v !== '', 30_000);
+  await waitFor('completed', () => card(stack.page, id).getAttribute('data-state'), (s) => s === 'completed', 60_000);
+  const onCard = card(stack.page, id).getByRole('link', { name: 'Download file' });
   expect(await onCard.getAttribute('href')).toBe(`/api/jobs/${id}/file`);
 
-  await card(page, id).getByRole('link', { name: SUB_TITLE }).click();
-  await page.waitForURL(`**/jobs/${id}`);
-  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download file' }).click()]);
+  await card(stack.page, id).getByRole('link', { name: SUB_TITLE }).click();
+  await stack.page.waitForURL(`**/jobs/${id}`);
+  const [download] = await Promise.all([stack.page.waitForEvent('download'), stack.page.getByRole('link', { name: 'Download file' }).click()]);
   expect(download.suggestedFilename()).toBe(`${SUB_TITLE}.mp4`);
-  const saved = path.join(dataDir, 'downloaded.mp4');
+  const saved = path.join(stack.dataDir, 'downloaded.mp4');
   await download.saveAs(saved);
   const head = await fsp.readFile(saved);
   expect(head.subarray(4, 8).toString('latin1')).toBe('ftyp'); // an MP4, not an error page
   expect(head.length).toBeGreaterThan(10_000);
 
-  const menu = page.getByLabel('Subtitles');
+  const menu = stack.page.getByLabel('Subtitles');
   await menu.waitFor({ timeout: 20_000 });
   expect(await menu.locator('option').allTextContents()).toEqual(['Off', 'English', 'Chinese']);
   await menu.selectOption({ label: 'Chinese' });
-  const cue = await waitFor('a Chinese cue in the showing track', () => page.evaluate(`(() => {
+  const cue = await waitFor('a Chinese cue in the showing track', () => stack.page.evaluate(`(() => {
     const v = document.querySelector('video');
     const tr = v && [...v.textTracks].find((t) => t.mode === 'showing' && t.cues && t.cues.length);
     return tr ? tr.cues[0].text : null;
   })()`) as Promise<string | null>, (t) => !!t, 20_000);
   expect(cue).toBe('你好，世界');
   // On screen at 1 s: the cue is active (the X-TIMESTAMP-MAP lines it up with the video).
-  await page.evaluate('(() => { const v = document.querySelector("video"); v.pause(); v.currentTime = 1; })()');
-  const active = await waitFor('an active cue at 1 s', () => page.evaluate(`(() => {
+  await stack.page.evaluate('(() => { const v = document.querySelector("video"); v.pause(); v.currentTime = 1; })()');
+  const active = await waitFor('an active cue at 1 s', () => stack.page.evaluate(`(() => {
     const v = document.querySelector('video');
     const tr = [...v.textTracks].find((t) => t.mode === 'showing');
     return tr && tr.activeCues && tr.activeCues.length ? tr.activeCues[0].text : null;
   })()`) as Promise<string | null>, (t) => !!t, 10_000);
   expect(active).toBe('你好，世界');
   // The full build was loaded for this job (the light one has no subtitle support at all).
-  const scripts = (await page.evaluate('performance.getEntriesByType("resource").map((e) => e.name)')) as string[];
+  const scripts = (await stack.page.evaluate('performance.getEntriesByType("resource").map((e) => e.name)')) as string[];
   expect(scripts.some((s) => /\/assets\/hls-[^/]*\.js$/.test(s))).toBe(true);
-  await screenshot(page, 'job-subtitles');
+  await screenshot(stack.page, 'job-subtitles');
 }, 120_000);
 
 it('adds a subscription (the 400 sentence names the minimum), checks it now and removes it', async () => {
-  await page.goto('/account');
-  const form = page.locator('form').filter({ has: page.getByLabel('Playlist or channel link') });
-  await page.getByLabel('Playlist or channel link').fill(server.url('/three.html'));
-  await page.getByLabel('Check every (minutes)').fill('1');
+  await stack.page.goto('/account');
+  const form = stack.page.locator('form').filter({ has: stack.page.getByLabel('Playlist or channel link') });
+  await stack.page.getByLabel('Playlist or channel link').fill(stack.server.url('/three.html'));
+  await stack.page.getByLabel('Check every (minutes)').fill('1');
   await form.getByRole('button', { name: 'Subscribe' }).click();
-  await expectText(page.getByRole('alert'), 'at most every 15 minutes');
+  await expectText(stack.page.getByRole('alert'), 'at most every 15 minutes');
 
-  await page.getByLabel('Check every (minutes)').fill('15');
+  await stack.page.getByLabel('Check every (minutes)').fill('15');
   await form.getByRole('button', { name: 'Subscribe' }).click();
-  await expectText(page.getByRole('status').filter({ hasText: 'Subscribed' }), 'Subscribed; the first check runs now.');
-  const sub = page.getByTestId('subscription');
+  await expectText(stack.page.getByRole('status').filter({ hasText: 'Subscribed' }), 'Subscribed; the first check runs now.');
+  const sub = stack.page.getByTestId('subscription');
   await expectText(sub, 'every 15 min');
   // The first check runs at once; the page shows it once "Check now" polls (or on a reload).
   await waitFor('the first check', async () => {
-    await page.reload();
+    await stack.page.reload();
     await sub.waitFor();
     return sub.getAttribute('data-checked');
   }, (v) => !!v, 30_000);
@@ -279,33 +248,33 @@ it('adds a subscription (the 400 sentence names the minimum), checks it now and 
   await sub.getByRole('button', { name: 'Check now' }).click();
   await waitFor('a later check', () => sub.getAttribute('data-checked'), (v) => !!v && v > before, 30_000);
   await sub.getByRole('button', { name: 'Check now' }).waitFor(); // the poll ended
-  await screenshot(page, 'account-subscriptions', { fullPage: true });
+  await screenshot(stack.page, 'account-subscriptions', { fullPage: true });
   await sub.getByRole('button', { name: 'Remove' }).click();
   await sub.waitFor({ state: 'detached' });
-  await expectText(page.getByText('No subscriptions yet.'), 'No subscriptions yet.');
+  await expectText(stack.page.getByText('No subscriptions yet.'), 'No subscriptions yet.');
 }, 90_000);
 
 it('lists the worker on /admin/workers, with yt-dlp’s health and the server’s answer to “Update yt-dlp”', async () => {
-  await page.getByRole('navigation').getByRole('link', { name: 'Workers' }).click();
-  await page.waitForURL('**/admin/workers');
-  const worker = page.getByTestId('worker');
+  await stack.page.getByRole('navigation').getByRole('link', { name: 'Workers' }).click();
+  await stack.page.waitForURL('**/admin/workers');
+  const worker = stack.page.getByTestId('worker');
   await worker.waitFor();
   expect(await worker.count()).toBe(1);
-  const [heartbeat] = (await admin.get('/api/admin/workers')).body.workers;
+  const [heartbeat] = (await stack.admin.get('/api/admin/workers')).body.workers;
   expect(await worker.getAttribute('data-id')).toBe(heartbeat.id);
   await expectText(worker, `pid ${heartbeat.pid}`);
   await expectText(worker, `ffmpeg ${heartbeat.ffmpeg.version}`);
-  const health = (await fetch(`${app.baseUrl}/api/health`).then((r) => r.json())) as { details: { ytdlp: { version: string } } };
-  await expectText(page.getByTestId('ytdlp'), health.details.ytdlp.version);
-  await page.getByRole('button', { name: 'Update yt-dlp' }).click();
+  const health = (await fetch(`${stack.app.baseUrl}/api/health`).then((r) => r.json())) as { details: { ytdlp: { version: string } } };
+  await expectText(stack.page.getByTestId('ytdlp'), health.details.ytdlp.version);
+  await stack.page.getByRole('button', { name: 'Update yt-dlp' }).click();
   // Test apps use the system's yt-dlp (YTDLP_PATH set): the server refuses, with a sentence.
-  await expectText(page.getByRole('alert'), 'There is no managed yt-dlp to update');
-  await screenshot(page, 'workers', { fullPage: true });
-  expect((await admin.get('/api/admin/workers')).status).toBe(200);
+  await expectText(stack.page.getByRole('alert'), 'There is no managed yt-dlp to update');
+  await screenshot(stack.page, 'workers', { fullPage: true });
+  expect((await stack.admin.get('/api/admin/workers')).status).toBe(200);
 });
 
 it('speaks Chinese on the new sections and fits a phone without sideways scrolling', async () => {
-  const zh = await newPage(browser, app.baseUrl, { locale: 'zh-CN', viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  const zh = await newPage(stack.browser, stack.app.baseUrl, { locale: 'zh-CN', viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
   await zh.goto('/account');
   await logInByLabel(zh, ADMIN_USERNAME, ADMIN_PASSWORD, { username: '用户名', password: '密码', submit: '登录' });
   await zh.getByRole('heading', { name: '订阅', exact: true }).waitFor();
@@ -327,18 +296,19 @@ it('speaks Chinese on the new sections and fits a phone without sideways scrolli
 }, 60_000);
 
 it('says the server is restarting when the api stops, until the socket is back', async () => {
-  await page.goto('/');
-  await expectText(page.getByTestId('connection'), 'live');
-  const port = app.port;
-  await app.stop(); // SIGTERM: the api sends serverShutdown first
-  await expectText(page.getByTestId('restarting'), 'The server is restarting; reconnecting…');
-  await screenshot(page, 'restarting');
+  await stack.page.goto('/');
+  await expectText(stack.page.getByTestId('connection'), 'live');
+  const port = stack.app.port;
+  await stack.app.stop(); // SIGTERM: the api sends serverShutdown first
+  await expectText(stack.page.getByTestId('restarting'), 'The server is restarting; reconnecting…');
+  await screenshot(stack.page, 'restarting');
   // The same port, Redis and data: the page's socket comes back to it by itself (spawnApp, since
   // startApp's readiness probe would look at the fresh port it picks).
-  app = await spawnApp({ redisUrl: redis.url, dataDir, env: { ...ENV, PORT: String(port) } });
+  const again = await spawnApp({ redisUrl: stack.redis.url, dataDir: stack.dataDir, env: { ...ENV, PORT: String(port) } });
+  stack.onTeardown(() => again.stop());
   const live = () => fetch(`http://127.0.0.1:${port}/api/health/live`).then((r) => r.status, () => 0);
   await waitFor('the api back on its port', live, (s) => s === 200, 30_000);
-  await page.getByTestId('restarting').waitFor({ state: 'detached', timeout: 30_000 });
-  await expectText(page.getByTestId('connection'), 'live');
-  await card(page, collectionId).waitFor(); // the same session, the same list
+  await stack.page.getByTestId('restarting').waitFor({ state: 'detached', timeout: 30_000 });
+  await expectText(stack.page.getByTestId('connection'), 'live');
+  await card(stack.page, collectionId).waitFor(); // the same session, the same list
 }, 90_000);

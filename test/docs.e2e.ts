@@ -5,25 +5,19 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import Ajv2020 from 'ajv/dist/2020';
-import type { Browser } from 'playwright-core';
 import { API_ERROR_CODES } from '../src/http/api-error-codes';
-import { api, ApiHelpers, ApiResponse, AppProcess, login, MAIN_JS, parseBody, REPO_ROOT, startApp } from './support/app';
-import { launchChromium, newPage, screenshot } from './support/browser';
+import { api, ApiHelpers, ApiResponse, login, parseBody } from './support/api';
+import { MAIN_JS, REPO_ROOT } from './support/app';
+import { newPage, screenshot } from './support/browser';
 import { readSse, waitForState } from './support/jobs';
-import { makeMedia, MediaSet } from './support/media';
-import { MediaServer, startMediaServer } from './support/media-server';
-import { RedisHandle, startRedis } from './support/redis';
+import { useStack } from './support/stack';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 interface Operation { method: string; path: string; op: Json }
 
-let redis: RedisHandle;
-let media: MediaSet;
-let server: MediaServer;
-let app: AppProcess;
-let admin: ApiHelpers;
-let user: ApiHelpers;
-let userToken: string;
+const stack = useStack({ media: {}, app: true, users: ['docsuser'], browser: true });
+const admin = stack.admin;
+const user = stack.as('docsuser');
 let anonymous: ApiHelpers;
 let doc: Json;
 let ajv: Ajv2020;
@@ -32,27 +26,13 @@ let operations: Operation[];
 const answers: { operation: Operation; res: ApiResponse }[] = [];
 
 beforeAll(async () => {
-  [redis, media] = await Promise.all([startRedis(), makeMedia()]);
-  server = await startMediaServer(media.dir);
-  app = await startApp({ redisUrl: redis.url });
-  admin = api(app.baseUrl, (await login(app.baseUrl)).token);
-  expect((await admin.post('/api/users', { username: 'docsuser', password: 'correct horse battery', role: 'user' })).status).toBe(201);
-  userToken = (await login(app.baseUrl, 'docsuser', 'correct horse battery')).token;
-  user = api(app.baseUrl, userToken);
-  anonymous = api(app.baseUrl, '');
+  anonymous = api(stack.app.baseUrl, '');
   const res = await anonymous.get('/api/docs-json');
   expect(res.status).toBe(200);
   doc = res.body as Json;
   ajv = new Ajv2020({ strict: false, allErrors: true });
   ajv.addSchema(doc, 'openapi.json');
   operations = Object.entries(doc.paths as Json).flatMap(([path, item]) => Object.entries(item as Json).map(([method, op]) => ({ method, path, op: op as Json })));
-}, 90_000);
-
-afterAll(async () => {
-  await app?.stop();
-  await server?.stop();
-  await redis?.stop();
-  await media?.cleanup();
 });
 
 const find = (method: string, path: string): Operation => {
@@ -72,7 +52,7 @@ async function call(client: ApiHelpers, method: string, path: string, params: Re
 }
 
 /** Example URLs point at the loopback media server: nothing may leave 127.0.0.1. */
-const loopbackExample = (example: Json): Json => ('url' in example ? { ...example, url: server.url('page.html') } : { ...example });
+const loopbackExample = (example: Json): Json => ('url' in example ? { ...example, url: stack.server.url('page.html') } : { ...example });
 
 test('the document describes every route the controllers map, and no route that does not exist', async () => {
   // A plain node process (not jest) can load the built app module and read Nest's route metadata.
@@ -121,8 +101,8 @@ test('what is refused before a route runs answers as documented: an undecodable 
   const media = await call(user, 'get', '/media/{jobId}/{file}', { jobId: 'nosuchjob000', file: '%FF.ts' });
   expect([media.status, media.body.code]).toEqual([400, 'bad_request']);
   // Not JSON at all: sent by hand, since the helpers always serialize.
-  const res = await fetch(`${app.baseUrl}/api/jobs`, { method: 'POST', headers: { Authorization: `Bearer ${userToken}`, 'Content-Type': 'application/json' }, body: '{"url":' });
-  const badJson: ApiResponse = { status: res.status, body: await parseBody(res), headers: res.headers };
+  const res = await fetch(`${stack.app.baseUrl}/api/jobs`, { method: 'POST', headers: { Authorization: `Bearer ${user.token}`, 'Content-Type': 'application/json' }, body: '{"url":' });
+  const badJson: ApiResponse = { status: res.status, body: (await parseBody(res)) as ApiResponse['body'], headers: res.headers };
   answers.push({ operation: find('post', '/api/jobs'), res: badJson });
   expect([badJson.status, badJson.body.code]).toEqual([400, 'invalid_json']);
   const huge = await call(user, 'post', '/api/jobs', {}, { url: `https://example.com/${'x'.repeat(120 * 1024)}`, format: '720p' });
@@ -193,14 +173,14 @@ test('documented query parameters are the ones the app validates', async () => {
 
 test('a real job\'s snapshots, from creation through SSE to completed, validate against JobSnapshot', async () => {
   const snapshot = ajv.getSchema('openapi.json#/components/schemas/JobSnapshot')!;
-  const created = await call(user, 'post', '/api/jobs', {}, { url: server.url('clip.mp4'), format: '720p' });
+  const created = await call(user, 'post', '/api/jobs', {}, { url: stack.server.url('clip.mp4'), format: '720p' });
   expect(created.status).toBe(201);
   const id = (created.body as Json).id as string;
-  const streamed = await readSse(app.baseUrl, `/api/jobs/${id}/events`, (await login(app.baseUrl, 'docsuser', 'correct horse battery')).token, 60_000);
+  const streamed = await readSse(stack.app.baseUrl, `/api/jobs/${id}/events`, (await login(stack.app.baseUrl, 'docsuser', user.password)).token, 60_000);
   const done = await waitForState(user, id, ['completed'], 60_000);
   expect(streamed.length).toBeGreaterThan(1);
-  for (const s of [created.body, ...streamed, done]) expect([s.state, snapshot(s), ajv.errorsText(snapshot.errors)]).toEqual([s.state, true, 'No errors']);
-  expect(done.result.fileUrl).toBe(`/api/jobs/${id}/file`);
+  for (const s of [created.body as Json, ...streamed, done]) expect([s.state, snapshot(s), ajv.errorsText(snapshot.errors)]).toEqual([s.state, true, 'No errors']);
+  expect(done.result!.fileUrl).toBe(`/api/jobs/${id}/file`);
   await call(user, 'get', '/api/jobs/{id}', { id });
   await call(user, 'get', '/api/jobs', {}, undefined, '?limit=5');
   const file = await call(user, 'get', '/api/jobs/{id}/file', { id });
@@ -242,16 +222,8 @@ test('every other JSON answer validates against the documented schema for its st
 });
 
 describe('the UI', () => {
-  let browser: Browser;
-  beforeAll(async () => {
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
-
   test('Swagger UI renders the document under the app\'s CSP and lists the operations', async () => {
-    const page = await newPage(browser, app.baseUrl);
+    const page = await newPage(stack.browser, stack.app.baseUrl);
     const refused: string[] = [];
     page.on('console', (m) => /Content Security Policy|Refused to/i.test(m.text()) && refused.push(m.text()));
     page.on('pageerror', (e) => refused.push(e.message));

@@ -3,46 +3,37 @@
 // 127.0.0.1 stands for an allowed address (ALLOWED_PRIVATE_ADDRESSES) and 127.0.0.2 for a
 // private one; Linux routes all of 127/8 to loopback.
 import fs from 'node:fs';
-import http from 'node:http';
+import type http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
-import { api, ApiHelpers, AppProcess, login, startApp } from './support/app';
 import { waitForState } from './support/jobs';
-import { makeMedia, MediaSet } from './support/media';
-import { RedisHandle, startRedis } from './support/redis';
+import { urlOf, useStack } from './support/stack';
 
-let redis: RedisHandle;
-let media: MediaSet;
-let app: AppProcess;
-let client: ApiHelpers;
-let allowed: http.Server;
-let forbidden: http.Server;
+const stack = useStack({
+  media: { server: false },
+  app: { env: { ALLOW_PRIVATE_URLS: 'false', ALLOWED_PRIVATE_ADDRESSES: '127.0.0.1' } },
+});
+const client = stack.admin;
 let allowedBase: string;
 let forbiddenBase: string;
-let ftpLike: net.Server;
 let ftpConnections = 0;
 
-function serve(host: string, routes: (req: http.IncomingMessage, res: http.ServerResponse) => void): Promise<http.Server> {
-  const server = http.createServer(routes);
-  return new Promise((resolve) => server.listen(0, host, () => resolve(server)));
-}
-
 const sendClip = (res: http.ServerResponse) => {
-  res.writeHead(200, { 'Content-Type': 'video/mp4', 'Content-Length': fs.statSync(media.h264Mp4).size });
-  fs.createReadStream(media.h264Mp4).pipe(res);
+  res.writeHead(200, { 'Content-Type': 'video/mp4', 'Content-Length': fs.statSync(stack.media.h264Mp4).size });
+  fs.createReadStream(stack.media.h264Mp4).pipe(res);
 };
 
 beforeAll(async () => {
-  [redis, media] = await Promise.all([startRedis(), makeMedia()]);
-  forbidden = await serve('127.0.0.2', (_req, res) => sendClip(res));
+  const forbidden = await stack.listen((_req, res) => sendClip(res), '127.0.0.2');
   // Stands in for an FTP server on the private address: it only counts who connects.
-  ftpLike = net.createServer((socket) => {
+  const ftpLike = net.createServer((socket) => {
     ftpConnections++;
     socket.end('220 hello\r\n');
   });
   await new Promise<void>((resolve) => ftpLike.listen(0, '127.0.0.2', resolve));
+  stack.onTeardown(() => new Promise((r) => ftpLike.close(r)));
   const ftpPort = (ftpLike.address() as AddressInfo).port;
-  forbiddenBase = `http://127.0.0.2:${(forbidden.address() as AddressInfo).port}`;
-  allowed = await serve('127.0.0.1', (req, res) => {
+  forbiddenBase = urlOf(forbidden);
+  const allowed = await stack.listen((req, res) => {
     if (req.url === '/clip.mp4') return sendClip(res);
     if (req.url === '/go') return void res.writeHead(302, { Location: `${forbiddenBase}/clip.mp4` }).end();
     if (req.url === '/ftp') return void res.writeHead(302, { Location: `ftp://127.0.0.2:${ftpPort}/clip.mp4` }).end();
@@ -52,16 +43,7 @@ beforeAll(async () => {
     }
     res.writeHead(404).end();
   });
-  allowedBase = `http://127.0.0.1:${(allowed.address() as AddressInfo).port}`;
-  app = await startApp({ redisUrl: redis.url, env: { ALLOW_PRIVATE_URLS: 'false', ALLOWED_PRIVATE_ADDRESSES: '127.0.0.1' } });
-  client = api(app.baseUrl, (await login(app.baseUrl)).token);
-}, 60_000);
-
-afterAll(async () => {
-  await app?.stop();
-  await Promise.all([allowed, forbidden, ftpLike].map((s) => s && new Promise((r) => s.close(r))));
-  await redis?.stop();
-  await media?.cleanup();
+  allowedBase = urlOf(allowed);
 });
 
 it('downloads from an allowed address through the checking proxy', async () => {
@@ -82,14 +64,14 @@ it.each([
   const { body } = await client.post('/api/jobs', { url: `${allowedBase}${route}` });
   expect(body.state).toBe('queued');
   const done = await waitForState(client, body.id, ['failed'], 60_000);
-  expect(done.error.code).toBe('private_address');
-  expect(done.error.message).toBe('The link leads to 127.0.0.2, a private address this server does not download from.');
+  expect(done.error!.code).toBe('private_address');
+  expect(done.error!.message).toBe('The link leads to 127.0.0.2, a private address this server does not download from.');
 }, 90_000);
 
 it('never lets yt-dlp follow a redirect to ftp:// around the proxy', async () => {
   const { body } = await client.post('/api/jobs', { url: `${allowedBase}/ftp` });
   const done = await waitForState(client, body.id, ['failed'], 60_000);
-  expect(done.error.code).toBe('unsupported_url');
-  expect(done.error.message).toMatch(/ftp:\/\/ is not allowed/);
+  expect(done.error!.code).toBe('unsupported_url');
+  expect(done.error!.message).toMatch(/ftp:\/\/ is not allowed/);
   expect(ftpConnections).toBe(0);
 }, 90_000);

@@ -4,54 +4,39 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { api, ApiHelpers, AppProcess, login, MAIN_JS, startApp } from './support/app';
+import { api, login } from './support/api';
+import { type AppProcess, MAIN_JS } from './support/app';
 import { connectJobsSocket, waitForState } from './support/jobs';
-import { makeLongMp4, makeMedia, MediaSet } from './support/media';
-import { MediaServer, startMediaServer } from './support/media-server';
+import { makeLongMp4 } from './support/media';
+import { startMediaServer } from './support/media-server';
 import { descendantsOf, identify, membersOfGroups, ProcIdentity, stillRunning } from './support/process';
-import { RedisHandle, startRedis } from './support/redis';
+import { useStack } from './support/stack';
 import { makeTempDir, removeDir, run, runOk, trackChild, waitUntil } from './support/util';
 import { ledgerRoot } from '../src/process/tool-ledger';
 
-let redis: RedisHandle;
-let media: MediaSet;
-let dataDir: string;
 let longClip: string;
 let mpeg4Clip: string;
-let slow: MediaServer;
-let apiApp: AppProcess;
-let http: ApiHelpers;
-const apps: AppProcess[] = [];
-/** tmpfs mount points still mounted (a test unmounts its own; afterAll any a failure left). */
+const stack = useStack({
+  dataDir: true,
+  media: {
+    prepare: async (dir) => {
+      longClip = path.basename(await makeLongMp4(dir, 60));
+      // MPEG-4 Part 2 is never copied: x264 works on it long enough to be caught mid-way.
+      mpeg4Clip = 'mpeg4.mp4';
+      await runOk('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=25', '-t', '60', '-c:v', 'mpeg4', '-q:v', '8', path.join(dir, mpeg4Clip)]);
+    },
+    server: false,
+    servers: { slow: { bytesPerSecond: 150_000 } },
+  },
+  app: { role: 'api' },
+});
+/** tmpfs mount points still mounted (a test unmounts its own; the end of the suite any a failure left). */
 const mounts: string[] = [];
-
-beforeAll(async () => {
-  [redis, media, dataDir] = await Promise.all([startRedis(), makeMedia(), makeTempDir('faults')]);
-  longClip = path.basename(await makeLongMp4(media.dir, 60));
-  // MPEG-4 Part 2 is never copied: x264 works on it long enough to be caught mid-way.
-  mpeg4Clip = 'mpeg4.mp4';
-  await runOk('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=25', '-t', '60', '-c:v', 'mpeg4', '-q:v', '8', path.join(media.dir, mpeg4Clip)]);
-  slow = await startMediaServer(media.dir, { bytesPerSecond: 150_000 });
-  apiApp = await startApp({ redisUrl: redis.url, dataDir, role: 'api' });
-  apps.push(apiApp);
-  http = api(apiApp.baseUrl, (await login(apiApp.baseUrl)).token);
-}, 90_000);
-
-afterAll(async () => {
-  await Promise.all(apps.map((a) => a.stop()));
+stack.onTeardown(async () => {
   for (const dir of [...mounts]) await unmountTmpfs(dir).catch(() => run('umount', ['-l', dir]));
-  await slow?.stop();
-  await redis?.stop();
-  await media?.cleanup();
-  if (dataDir) await removeDir(dataDir);
 });
 
-async function startWorker(env: Record<string, string> = {}): Promise<AppProcess> {
-  const worker = await startApp({ redisUrl: redis.url, dataDir, role: 'worker', env });
-  apps.push(worker);
-  return worker;
-}
-
+const startWorker = (env: Record<string, string> = {}) => stack.startApp({ role: 'worker', env });
 
 /** The tools under `pid` (not the private Redis), and the process groups they lead. */
 function toolsOf(pid: number): { tools: ProcIdentity[]; groups: Set<number> } {
@@ -76,7 +61,7 @@ async function expectAllGone(before: { tools: ProcIdentity[]; groups: Set<number
 }
 
 /** yt-dlp's and ffmpeg's partial files anywhere under DATA_DIR. */
-function partialFiles(root = dataDir): string[] {
+function partialFiles(root = stack.dataDir): string[] {
   return filesUnder(root).filter((f) => /\.(part|ytdl)$|\.part-Frag|\.temp\./.test(f));
 }
 
@@ -92,7 +77,7 @@ function filesUnder(dir: string, prefix = ''): string[] {
   return entries.flatMap((e) => (e.isDirectory() ? filesUnder(path.join(dir, e.name), `${prefix}${e.name}/`) : [`${prefix}${e.name}`]));
 }
 
-const workDirOf = (jobId: string, root = dataDir) => path.join(root, 'media.work', jobId);
+const workDirOf = (jobId: string, root = stack.dataDir) => path.join(root, 'media.work', jobId);
 
 const MiB = 1024 * 1024;
 const TMPFS_MAGIC = 0x01021994;
@@ -133,19 +118,19 @@ function freeBytes(dir: string): number {
 
 it('a worker SIGKILLed mid-download takes yt-dlp with it; another takes the job over from a clean folder', async () => {
   const workerA = await startWorker();
-  slow.setBytesPerSecond(150_000);
-  const { body: job } = await http.post('/api/jobs', { url: slow.url(`/${longClip}`) });
-  await waitUntil(async () => (await http.get(`/api/jobs/${job.id}`)).body.progress.downloadedBytes > 100_000, 30_000, 'download progress');
+  stack.servers.slow.setBytesPerSecond(150_000);
+  const { body: job } = await stack.admin.post('/api/jobs', { url: stack.servers.slow.url(`/${longClip}`) });
+  await waitUntil(async () => (await stack.admin.get(`/api/jobs/${job.id}`)).body.progress.downloadedBytes! > 100_000, 30_000, 'download progress');
   expect(partialFiles().length).toBeGreaterThan(0); // a .part is being written
 
   const before = await killHard(workerA);
   expect(before.tools.some((t) => /yt-dlp/.test(t.cmd))).toBe(true);
   await expectAllGone(before);
 
-  slow.setBytesPerSecond(undefined);
+  stack.servers.slow.setBytesPerSecond(undefined);
   const workerB = await startWorker();
   // BullMQ frees a dead worker's job once its lock lapses (STAGE_WORKER_OPTIONS: 20 s + 5 s).
-  const done = await waitForState(http, job.id, ['completed', 'failed'], 90_000);
+  const done = await waitForState(stack.admin, job.id, ['completed', 'failed'], 90_000);
   expect(done.state).toBe('completed');
   expect(done.progress.percent).toBe(100);
   expect(partialFiles()).toEqual([]);
@@ -155,15 +140,15 @@ it('a worker SIGKILLed mid-download takes yt-dlp with it; another takes the job 
 }, 150_000);
 
 it('a worker SIGKILLed mid-transcode takes ffmpeg with it; the job still completes', async () => {
-  slow.setBytesPerSecond(undefined);
+  stack.servers.slow.setBytesPerSecond(undefined);
   const workerC = await startWorker();
-  const { body: job } = await http.post('/api/jobs', { url: slow.url(`/${mpeg4Clip}`), format: '480p' });
+  const { body: job } = await stack.admin.post('/api/jobs', { url: stack.servers.slow.url(`/${mpeg4Clip}`), format: '480p' });
   await waitUntil(() => toolsOf(workerC.proc.pid!).tools.some((t) => /ffmpeg/.test(t.cmd) && /libx264/.test(t.cmd)), 60_000, 'the encode to start');
   const before = await killHard(workerC);
   await expectAllGone(before);
 
   const workerD = await startWorker();
-  const done = await waitForState(http, job.id, ['completed', 'failed'], 120_000);
+  const done = await waitForState(stack.admin, job.id, ['completed', 'failed'], 120_000);
   expect(done.state).toBe('completed');
   expect(partialFiles()).toEqual([]);
   await waitUntil(() => !fs.existsSync(workDirOf(job.id)), 5000, 'the work folder to go');
@@ -172,16 +157,16 @@ it('a worker SIGKILLed mid-transcode takes ffmpeg with it; the job still complet
 
 it("yt-dlp's own ffmpeg dies with the worker too (the whole process group goes)", async () => {
   // A stand-in worker: the built runTool under the same guard, yt-dlp handing the fetch to ffmpeg.
-  const script = path.join(dataDir, 'stand-in-worker.js');
+  const script = path.join(stack.dataDir, 'stand-in-worker.js');
   fs.writeFileSync(
     script,
     `const { configureToolLaunch, runTool } = require(${JSON.stringify(path.join(path.dirname(MAIN_JS), 'process/run-tool.js'))});
 configureToolLaunch({ setprivPath: '/usr/bin/setpriv', ledger: null });
-runTool('yt-dlp', ['--ignore-config', '--no-cache-dir', '--downloader', 'ffmpeg', '-o', ${JSON.stringify(path.join(dataDir, 'stand-in.%(ext)s'))}, '--', process.argv[2]]);
+runTool('yt-dlp', ['--ignore-config', '--no-cache-dir', '--downloader', 'ffmpeg', '-o', ${JSON.stringify(path.join(stack.dataDir, 'stand-in.%(ext)s'))}, '--', process.argv[2]]);
 setInterval(() => undefined, 1000);\n`,
   );
-  slow.setBytesPerSecond(100_000);
-  const standIn = spawn(process.execPath, [script, slow.url(`/${longClip}`)], { stdio: 'ignore' });
+  stack.servers.slow.setBytesPerSecond(100_000);
+  const standIn = spawn(process.execPath, [script, stack.servers.slow.url(`/${longClip}`)], { stdio: 'ignore' });
   trackChild(standIn);
   const ffmpegUnderYtdlp = () => {
     const { tools } = toolsOf(standIn.pid!);
@@ -202,7 +187,7 @@ it('a starting worker stops the tools a dead worker of this DATA_DIR left, and o
   [leftover, bystander, liveWorker].forEach(trackChild);
   const dead = spawn('true');
   await new Promise((resolve) => dead.once('exit', resolve));
-  const root = ledgerRoot(dataDir);
+  const root = ledgerRoot(stack.dataDir);
   const entry = (worker: string, tool: ProcIdentity) => {
     fs.mkdirSync(path.join(root, worker), { recursive: true });
     fs.writeFileSync(path.join(root, worker, `group-${tool.pid}-${tool.startTicks}`), '');
@@ -224,16 +209,16 @@ it('a starting worker stops the tools a dead worker of this DATA_DIR left, and o
 }, 60_000);
 
 it('a source that stops sending fails the job `stalled` after STALL_TIMEOUT_SECONDS, leaving nothing', async () => {
-  const hanging = await startMediaServer(media.dir, { stall: { path: `/${longClip}`, afterBytes: 300_000 } });
+  const hanging = await startMediaServer(stack.mediaDir, { stall: { path: `/${longClip}`, afterBytes: 300_000 } });
   const worker = await startWorker({ STALL_TIMEOUT_SECONDS: '6' });
   try {
-    const { body: job } = await http.post('/api/jobs', { url: hanging.url(`/${longClip}`) });
+    const { body: job } = await stack.admin.post('/api/jobs', { url: hanging.url(`/${longClip}`) });
     await waitUntil(() => hanging.stallsDone() > 0, 30_000, 'the source to hang');
     const hungAt = Date.now();
-    const failed = await waitForState(http, job.id, ['failed', 'completed'], 40_000);
+    const failed = await waitForState(stack.admin, job.id, ['failed', 'completed'], 40_000);
     expect(failed.state).toBe('failed');
-    expect(failed.error.code).toBe('stalled');
-    expect(failed.error.message).toMatch(/Nothing arrived from the site for 6 s/);
+    expect(failed.error!.code).toBe('stalled');
+    expect(failed.error!.message).toMatch(/Nothing arrived from the site for 6 s/);
     expect(Date.now() - hungAt).toBeGreaterThanOrEqual(4_000); // not long before the timeout
     expect(toolsOf(worker.proc.pid!).tools.filter((t) => /yt-dlp|ffmpeg/.test(t.cmd))).toEqual([]);
     await waitUntil(() => !fs.existsSync(workDirOf(job.id)), 5000, 'the work folder to go');
@@ -251,11 +236,10 @@ it('under MIN_FREE_DISK_BYTES: POST /api/jobs answers 507 disk_full, and a runni
   const tmpData = path.join(mount, 'data');
   fs.mkdirSync(tmpData);
   const floor = freeBytes(tmpData) - 8 * MiB;
-  const big = path.join(media.dir, 'big.mp4');
+  const big = path.join(stack.mediaDir, 'big.mp4');
   const onTmpfs: AppProcess[] = [];
   const start = async (role: 'api' | 'worker') => {
-    const app = await startApp({ redisUrl: redis.url, dataDir: tmpData, role, env: { MIN_FREE_DISK_BYTES: String(floor) } });
-    apps.push(app);
+    const app = await stack.startApp({ dataDir: tmpData, role, env: { MIN_FREE_DISK_BYTES: String(floor) } });
     onTmpfs.push(app);
     return app;
   };
@@ -272,7 +256,7 @@ it('under MIN_FREE_DISK_BYTES: POST /api/jobs answers 507 disk_full, and a runni
     const ballast = path.join(mount, 'ballast');
     fs.writeFileSync(ballast, Buffer.alloc(freeBytes(tmpData) - floor + MiB, 1));
     expect(freeBytes(tmpData)).toBeLessThan(floor);
-    const refused = await tmpHttp.post('/api/jobs', { url: slow.url(`/${longClip}`) });
+    const refused = await tmpHttp.post('/api/jobs', { url: stack.servers.slow.url(`/${longClip}`) });
     expect(refused.status).toBe(507);
     expect(refused.body.code).toBe('disk_full');
     expect(refused.body.message).toMatch(/almost out of disk space .* free; it keeps .* free/);
@@ -281,8 +265,8 @@ it('under MIN_FREE_DISK_BYTES: POST /api/jobs answers 507 disk_full, and a runni
     // A 48 MiB download at 12 MB/s crosses the floor after ~0.7 s and would take 4 s to finish; the
     // tmpfs holds all of it, so the watcher (every second), not ENOSPC, is what stops it.
     fs.writeFileSync(big, Buffer.alloc(48 * MiB, 1));
-    slow.setBytesPerSecond(12_000_000);
-    const { status, body: job } = await tmpHttp.post('/api/jobs', { url: slow.url('/big.mp4') });
+    stack.servers.slow.setBytesPerSecond(12_000_000);
+    const { status, body: job } = await tmpHttp.post('/api/jobs', { url: stack.servers.slow.url('/big.mp4') });
     expect(status).toBe(201);
     const states = new Set<string>();
     let last: { state: string; error?: { code: string; message: string } } = job;
@@ -307,8 +291,7 @@ it('under MIN_FREE_DISK_BYTES: POST /api/jobs answers 507 disk_full, and a runni
 }, 120_000);
 
 it('SIGTERM to an api tells its sockets why before they close, and they reconnect by themselves', async () => {
-  const leaving = await startApp({ redisUrl: redis.url, dataDir, role: 'api' });
-  apps.push(leaving);
+  const leaving = await stack.startApp({ role: 'api' });
   const { token } = await login(leaving.baseUrl);
   const socket = await connectJobsSocket(leaving.baseUrl, token, { reconnection: true, reconnectionDelay: 60_000 });
   try {

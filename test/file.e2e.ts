@@ -2,55 +2,32 @@
 // ffmpeg. The title (Chinese, quotes, a slash) names the download; ffprobe reads what arrives.
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { api, ApiHelpers, AppProcess, login, startApp } from './support/app';
 import { waitForState } from './support/jobs';
-import { makeMedia, MediaSet } from './support/media';
-import { MediaServer, startMediaServer } from './support/media-server';
-import { RedisHandle, startRedis } from './support/redis';
-import { makeTempDir, removeDir, runOk } from './support/util';
+import { startMediaServer } from './support/media-server';
+import { useStack } from './support/stack';
+import { runOk } from './support/util';
 
 const TITLE = '测试视频 "引号" AC/DC';
 
-let redis: RedisHandle;
-let media: MediaSet;
-let server: MediaServer;
-let app: AppProcess;
-let admin: ApiHelpers;
-let owner: { token: string; http: ApiHelpers };
-let other: ApiHelpers;
-let tmp: string;
-
-beforeAll(async () => {
-  [redis, media, tmp] = await Promise.all([startRedis(), makeMedia(), makeTempDir('file')]);
-  await fsp.writeFile(
-    path.join(media.dir, 'titled.html'),
-    `<!doctype html><html><head><meta charset="utf-8"><title>${TITLE.replace(/"/g, '&quot;')}</title></head><body><video src="clip.mp4"></video></body></html>`,
-  );
-  server = await startMediaServer(media.dir);
-  app = await startApp({ redisUrl: redis.url });
-  admin = api(app.baseUrl, (await login(app.baseUrl)).token);
-  for (const name of ['fileowner', 'fileother']) {
-    expect((await admin.post('/api/users', { username: name, password: 'correct horse battery', role: 'user' })).status).toBe(201);
-  }
-  const ownerToken = (await login(app.baseUrl, 'fileowner', 'correct horse battery')).token;
-  owner = { token: ownerToken, http: api(app.baseUrl, ownerToken) };
-  other = api(app.baseUrl, (await login(app.baseUrl, 'fileother', 'correct horse battery')).token);
-}, 60_000);
-
-afterAll(async () => {
-  await app?.stop();
-  await server?.stop();
-  await redis?.stop();
-  await media?.cleanup();
-  if (tmp) await removeDir(tmp);
+const stack = useStack({
+  media: {
+    prepare: (dir) => fsp.writeFile(
+      path.join(dir, 'titled.html'),
+      `<!doctype html><html><head><meta charset="utf-8"><title>${TITLE.replace(/"/g, '&quot;')}</title></head><body><video src="clip.mp4"></video></body></html>`,
+    ),
+  },
+  app: true,
+  users: ['fileowner', 'fileother'],
 });
+const owner = stack.as('fileowner');
+const other = stack.as('fileother');
 
 async function fetchFile(id: string, headers: Record<string, string> = {}, token = owner.token) {
-  return fetch(`${app.baseUrl}/api/jobs/${id}/file`, { headers: { Authorization: `Bearer ${token}`, ...headers } });
+  return fetch(`${stack.app.baseUrl}/api/jobs/${id}/file`, { headers: { Authorization: `Bearer ${token}`, ...headers } });
 }
 
 async function fetchMedia(id: string, file: string, headers: Record<string, string> = {}) {
-  return fetch(`${app.baseUrl}/media/${id}/${file}`, { headers: { Authorization: `Bearer ${owner.token}`, ...headers } });
+  return fetch(`${stack.app.baseUrl}/media/${id}/${file}`, { headers: { Authorization: `Bearer ${owner.token}`, ...headers } });
 }
 
 async function probe(file: string) {
@@ -59,7 +36,7 @@ async function probe(file: string) {
 }
 
 async function sourceDuration(): Promise<number> {
-  return Number((await probe(media.h264Mp4)).format.duration);
+  return Number((await probe(stack.media.h264Mp4)).format.duration);
 }
 
 describe('a finished video', () => {
@@ -67,9 +44,9 @@ describe('a finished video', () => {
   let body: Buffer;
 
   beforeAll(async () => {
-    const created = await owner.http.post('/api/jobs', { url: server.url('titled.html'), format: '720p' });
+    const created = await owner.post('/api/jobs', { url: stack.server.url('titled.html'), format: '720p' });
     expect(created.status).toBe(201);
-    job = await waitForState(owner.http, created.body.id, ['completed'], 60_000);
+    job = (await waitForState(owner, created.body.id, ['completed'], 60_000)) as typeof job;
   }, 90_000);
 
   it('downloads as one MP4 named after its title, H.264 + AAC as long as the source', async () => {
@@ -82,7 +59,7 @@ describe('a finished video', () => {
     expect(disposition).toMatch(/^attachment; filename="[\x20-\x7e]+\.mp4"; filename\*=UTF-8''/);
     expect(decodeURIComponent(/filename\*=UTF-8''(\S+)/.exec(disposition)![1])).toBe('测试视频 _引号_ AC_DC.mp4');
     body = Buffer.from(await res.arrayBuffer());
-    const saved = path.join(tmp, 'download.mp4');
+    const saved = path.join(await stack.tempDir('file'), 'download.mp4');
     await fsp.writeFile(saved, body);
     const probed = await probe(saved);
     expect(probed.format.format_name).toContain('mp4');
@@ -148,26 +125,26 @@ describe('a finished video', () => {
     const none = await other.get('/api/jobs/AAAAAAAAAAAA/file');
     expect(theirs.status).toBe(404);
     expect(theirs.body).toEqual(none.body);
-    expect((await admin.get(`/api/jobs/${job.id}/file`)).status).toBe(200);
+    expect((await stack.admin.get(`/api/jobs/${job.id}/file`)).status).toBe(200);
   });
 
   it('is 404 once the job is deleted', async () => {
-    expect((await owner.http.del(`/api/jobs/${job.id}`)).status).toBe(204);
-    const res = await owner.http.get(`/api/jobs/${job.id}/file`);
+    expect((await owner.del(`/api/jobs/${job.id}`)).status).toBe(204);
+    const res = await owner.get(`/api/jobs/${job.id}/file`);
     expect(res.status).toBe(404);
     expect(res.body.code).toBe('not_found');
   });
 });
 
 it('an audio job downloads as M4A with only its AAC', async () => {
-  const created = await owner.http.post('/api/jobs', { url: server.url('clip.mp4'), format: 'audio' });
-  const job = await waitForState(owner.http, created.body.id, ['completed'], 60_000);
+  const created = await owner.post('/api/jobs', { url: stack.server.url('clip.mp4'), format: 'audio' });
+  const job = await waitForState(owner, created.body.id, ['completed'], 60_000);
   const res = await fetchFile(job.id);
   expect(res.status).toBe(200);
   expect(res.headers.get('content-type')).toBe('audio/mp4');
   // No title from a direct file: yt-dlp names it after the file ("clip").
   expect(res.headers.get('content-disposition')).toBe('attachment; filename="clip.m4a"');
-  const saved = path.join(tmp, 'download.m4a');
+  const saved = path.join(await stack.tempDir('file'), 'download.m4a');
   await fsp.writeFile(saved, Buffer.from(await res.arrayBuffer()));
   const probed = await probe(saved);
   expect(probed.streams.map((s) => s.codec_name)).toEqual(['aac']);
@@ -175,12 +152,12 @@ it('an audio job downloads as M4A with only its AAC', async () => {
 }, 90_000);
 
 it('is 404 while the job is not finished', async () => {
-  const slow = await startMediaServer(media.dir, { bytesPerSecond: 100_000 });
+  const slow = await startMediaServer(stack.mediaDir, { bytesPerSecond: 100_000 });
   try {
-    const created = await owner.http.post('/api/jobs', { url: slow.url('clip.mp4') });
-    await waitForState(owner.http, created.body.id, ['downloading'], 30_000);
-    expect((await owner.http.get(`/api/jobs/${created.body.id}/file`)).status).toBe(404);
-    await owner.http.del(`/api/jobs/${created.body.id}`);
+    const created = await owner.post('/api/jobs', { url: slow.url('clip.mp4') });
+    await waitForState(owner, created.body.id, ['downloading'], 30_000);
+    expect((await owner.get(`/api/jobs/${created.body.id}/file`)).status).toBe(404);
+    await owner.del(`/api/jobs/${created.body.id}`);
   } finally {
     await slow.stop();
   }

@@ -2,11 +2,9 @@
 // and H.264 ends copied; `best` still means the tallest video; a site's 429 reads as rate_limited.
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { api, ApiHelpers, AppProcess, login, startApp } from './support/app';
 import { waitForState } from './support/jobs';
-import { MediaServer, startMediaServer } from './support/media-server';
-import { RedisHandle, startRedis } from './support/redis';
-import { makeTempDir, removeDir, runOk } from './support/util';
+import { useStack } from './support/stack';
+import { runOk } from './support/util';
 
 interface Rung {
   codec: 'h264' | 'vp9';
@@ -47,77 +45,62 @@ async function makeDash(dir: string, rungs: Rung[]): Promise<string> {
   return path.join(dir, 'manifest.mpd');
 }
 
-let redis: RedisHandle;
-let root: string;
-let server: MediaServer;
-let app: AppProcess;
-let http: ApiHelpers;
-
-beforeAll(async () => {
-  root = await makeTempDir('formats');
-  [redis] = await Promise.all([
-    startRedis(),
-    makeDash(path.join(root, 'two-codecs'), [
-      { codec: 'h264', height: 480 },
-      { codec: 'vp9', height: 720 },
-      { codec: 'h264', height: 720 },
+const stack = useStack({
+  media: {
+    standard: false,
+    prepare: (dir) => Promise.all([
+      makeDash(path.join(dir, 'two-codecs'), [
+        { codec: 'h264', height: 480 },
+        { codec: 'vp9', height: 720 },
+        { codec: 'h264', height: 720 },
+      ]),
+      makeDash(path.join(dir, 'vp9-1080'), [
+        { codec: 'vp9', height: 1080 },
+        { codec: 'h264', height: 720 },
+      ]),
     ]),
-    makeDash(path.join(root, 'vp9-1080'), [
-      { codec: 'vp9', height: 1080 },
-      { codec: 'h264', height: 720 },
-    ]),
-  ]);
-  server = await startMediaServer(root);
-  app = await startApp({ redisUrl: redis.url });
-  const { token } = await login(app.baseUrl);
-  http = api(app.baseUrl, token);
-}, 90_000);
-
-afterAll(async () => {
-  await app?.stop();
-  await server?.stop();
-  await redis?.stop();
-  if (root) await removeDir(root);
+  },
+  app: true,
 });
 
 async function finished(url: string, format?: string) {
-  const created = await http.post('/api/jobs', { url, format });
+  const created = await stack.admin.post('/api/jobs', { url, format });
   expect(created.status).toBe(201);
-  return waitForState(http, created.body.id, ['completed', 'failed'], 90_000);
+  return waitForState(stack.admin, created.body.id, ['completed', 'failed'], 90_000);
 }
 
 it('the manifest really offers 720p in both VP9 and H.264', async () => {
-  const mpd = await fsp.readFile(path.join(root, 'two-codecs', 'manifest.mpd'), 'utf8');
+  const mpd = await fsp.readFile(path.join(stack.mediaDir, 'two-codecs', 'manifest.mpd'), 'utf8');
   const at720 = [...mpd.matchAll(/codecs="([^"]+)"[^>]*height="720"/g)].map((m) => m[1].slice(0, 4)).sort();
   expect(at720).toEqual(['avc1', 'vp09']);
 });
 
 it('best on a source with 720p in VP9 and H.264 completes by copying the H.264, 720p on top', async () => {
-  const job = await finished(server.url('/two-codecs/manifest.mpd'));
+  const job = await finished(stack.server.url('/two-codecs/manifest.mpd'));
   expect(job.error ?? null).toBeNull();
   expect(job.state).toBe('completed');
-  expect(job.result.videoCopied).toBe(true);
-  const heights = job.result.renditions.map((r: { height: number }) => r.height);
+  expect(job.result!.videoCopied).toBe(true);
+  const heights = job.result!.renditions.map((r) => r.height!);
   expect(heights[0]).toBe(720);
   expect(Math.max(...heights)).toBe(720);
 }, 120_000);
 
 it('720p on the same source is one copied rendition', async () => {
-  const job = await finished(server.url('/two-codecs/manifest.mpd'), '720p');
+  const job = await finished(stack.server.url('/two-codecs/manifest.mpd'), '720p');
   expect(job.state).toBe('completed');
-  expect(job.result.videoCopied).toBe(true);
-  expect(job.result.renditions.map((r: { height: number }) => r.height)).toEqual([720]);
+  expect(job.result!.videoCopied).toBe(true);
+  expect(job.result!.renditions.map((r) => r.height!)).toEqual([720]);
 }, 120_000);
 
 it('best on a source with 1080p VP9 and 720p H.264 still gives 1080p, encoded', async () => {
-  const job = await finished(server.url('/vp9-1080/manifest.mpd'));
+  const job = await finished(stack.server.url('/vp9-1080/manifest.mpd'));
   expect(job.state).toBe('completed');
-  expect(job.result.videoCopied).toBe(false);
-  expect(job.result.renditions[0].height).toBe(1080);
+  expect(job.result!.videoCopied).toBe(false);
+  expect(job.result!.renditions[0].height).toBe(1080);
 }, 120_000);
 
 it('a site that answers 429 fails the job with rate_limited and a sentence saying to try later', async () => {
-  const job = await finished(server.url('/status/429'));
+  const job = await finished(stack.server.url('/status/429'));
   expect(job.state).toBe('failed');
   expect(job.error).toMatchObject({
     code: 'rate_limited',

@@ -6,22 +6,15 @@ import { channels, keys } from '../src/jobs/job-keys';
 import { toCancelled, toCollection, toCompleted, toFailed, toRetried } from '../src/jobs/job-lifecycle';
 import { JobLimits, JobRecords, NO_LIMITS } from '../src/jobs/job-records';
 import type { JobSnapshot } from '../src/jobs/job.types';
-import { RedisHandle, startRedis } from './support/redis';
+import { useStack } from './support/stack';
 import { sleep } from './support/util';
 
-let redis: RedisHandle;
+const stack = useStack({ redis: true });
 let client: Redis;
 let records: JobRecords;
-
-beforeAll(async () => {
-  redis = await startRedis();
-  client = new Redis(redis.url);
+beforeAll(() => {
+  client = stack.connectRedis();
   records = new JobRecords({ client });
-}, 30_000);
-
-afterAll(async () => {
-  await client?.quit();
-  await redis?.stop();
 });
 
 interface OutboxRow {
@@ -81,7 +74,7 @@ describe('a job written by a worker and cancelled by a person', () => {
   });
 
   it('publishes every stored change with a seq one above the last', async () => {
-    const subscriber = new Redis(redis.url);
+    const subscriber = new Redis(stack.redis.url);
     const messages: JobSnapshot[] = [];
     // Listening, and subscribed, before the job exists: its creation (seq 1) is published at once.
     subscriber.on('message', (_channel: string, message: string) => messages.push(JSON.parse(message) as JobSnapshot));
@@ -171,7 +164,7 @@ describe('collections', () => {
     records.write(toCompleted(downloading(child), { ...result(1), playlistUrl: `/media/${child.id}/master.m3u8` }, 'Ready', new Date()), 'attempt');
 
   it('announces each child with seq 1, so a client merging by seq takes its later changes', async () => {
-    const subscriber = new Redis(redis.url);
+    const subscriber = new Redis(stack.redis.url);
     const seen: JobSnapshot[] = [];
     subscriber.on('message', (_channel: string, message: string) => seen.push(JSON.parse(message) as JobSnapshot));
     await subscriber.subscribe(channels.jobEvents);
@@ -197,7 +190,7 @@ describe('collections', () => {
   it('follows its children from any number of writers at once, and ends once', async () => {
     const { collection, children } = await collect('owner-race', 6, 0);
     // A second process's store, on its own connection: the workers of a cluster.
-    const otherClient = new Redis(redis.url);
+    const otherClient = new Redis(stack.redis.url);
     const other = new JobRecords({ client: otherClient });
     await Promise.all(children.map((child, i) => (i % 2 ? other : records).write(downloading(child), 'attempt')));
     await Promise.all(children.map((child, i) => (i % 2 ? records : other).write(toCompleted(downloading(child), result(1), 'Ready', new Date()), 'attempt')));

@@ -8,54 +8,29 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { CONFIG_KEYS } from '../src/config/config';
-import { api, ApiHelpers, AppProcess, login, MAIN_JS, startApp } from './support/app';
-import { connectJobsSocket, Socket, waitForState } from './support/jobs';
-import { makeMedia, MediaSet } from './support/media';
-import { MediaServer, startMediaServer } from './support/media-server';
-import { RedisHandle, startRedis } from './support/redis';
-import { makeTempDir, removeDir, run, sleep, terminate, trackChild } from './support/util';
+import { api, login } from './support/api';
+import { type AppProcess, MAIN_JS } from './support/app';
+import { waitForState } from './support/jobs';
+import { useStack } from './support/stack';
+import { run, sleep, terminate, trackChild } from './support/util';
 
 const METRICS_TOKEN = 'metrics-token-for-the-operations-suite';
 const HEALTHCHECK_JS = path.join(path.dirname(MAIN_JS), 'healthcheck.js');
 
-let redis: RedisHandle;
-let media: MediaSet;
-let server: MediaServer;
-let dataDir: string;
-let apiApp: AppProcess;
-let worker: AppProcess;
-let admin: ApiHelpers;
-let adminToken: string;
-let adminCookie: string;
-const sockets: Socket[] = [];
+const stack = useStack({
+  dataDir: true,
+  media: {},
+  app: { role: 'api', env: { LOG_FORMAT: 'json', METRICS_TOKEN } },
+  workers: 1,
+});
+const worker = (): AppProcess => stack.workers[0];
 /** The redis-server the last test starts again on the same port. */
 let restarted: ChildProcess | undefined;
-
-beforeAll(async () => {
-  [redis, media, dataDir] = await Promise.all([startRedis(), makeMedia(), makeTempDir('vidpipe-ops-')]);
-  server = await startMediaServer(media.dir);
-  const env = { LOG_FORMAT: 'json', METRICS_TOKEN };
-  [apiApp, worker] = await Promise.all([
-    startApp({ redisUrl: redis.url, dataDir, role: 'api', env }),
-    startApp({ redisUrl: redis.url, dataDir, role: 'worker', env }),
-  ]);
-  ({ token: adminToken, cookie: adminCookie } = await login(apiApp.baseUrl));
-  admin = api(apiApp.baseUrl, adminToken);
-}, 60_000);
-
-afterAll(async () => {
-  sockets.forEach((s) => s.disconnect());
-  await Promise.all([apiApp?.stop(), worker?.stop()]);
-  if (restarted) await terminate(restarted);
-  await server?.stop();
-  await redis?.stop();
-  await media?.cleanup();
-  await removeDir(dataDir);
-});
+stack.onTeardown(() => restarted && terminate(restarted));
 
 /** GET /metrics as Prometheus would (with the token). */
 async function scrape(token: string | null = METRICS_TOKEN): Promise<{ status: number; text: string; type: string | null }> {
-  const res = await fetch(`${apiApp.baseUrl}/metrics`, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
+  const res = await fetch(`${stack.app.baseUrl}/metrics`, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
   return { status: res.status, text: await res.text(), type: res.headers.get('content-type') };
 }
 
@@ -107,13 +82,13 @@ function jsonLines(app: AppProcess): Record<string, unknown>[] {
 }
 
 it('answers live and ready, and /metrics only with the METRICS_TOKEN but without a session', async () => {
-  const anonymous = api(apiApp.baseUrl, '');
+  const anonymous = api(stack.app.baseUrl, '');
   expect(await anonymous.get('/api/health/live')).toMatchObject({ status: 200, body: { status: 'ok' } });
   const ready = await anonymous.get('/api/health/ready');
   expect(ready.status).toBe(200);
   expect(ready.body.details.redis.status).toBe('up');
   // The image's healthcheck for an api is the same readiness.
-  const check = await healthcheck({ ROLE: 'api', PORT: String(apiApp.port) });
+  const check = await healthcheck({ ROLE: 'api', PORT: String(stack.app.port) });
   expect(check).toMatchObject({ code: 0, stdout: 'healthy: GET /api/health/ready answered 200\n' });
 
   const without = await scrape(null);
@@ -121,7 +96,7 @@ it('answers live and ready, and /metrics only with the METRICS_TOKEN but without
   expect(JSON.parse(without.text)).toMatchObject({ code: 'unauthorized' });
   expect((await scrape('not-the-metrics-token-at-all')).status).toBe(401);
   // A user's session is not the metrics token.
-  expect((await scrape(adminToken)).status).toBe(401);
+  expect((await scrape(stack.admin.token)).status).toBe(401);
   const ok = await scrape();
   expect(ok.status).toBe(200);
   expect(ok.type).toMatch(/^text\/plain; version=0\.0\.4/);
@@ -131,18 +106,18 @@ it('answers live and ready, and /metrics only with the METRICS_TOKEN but without
 });
 
 it('lists the live worker process with its slots, tool versions and heartbeat; only to admins', async () => {
-  const anonymous = api(apiApp.baseUrl, '');
+  const anonymous = api(stack.app.baseUrl, '');
   expect((await anonymous.get('/api/admin/workers')).status).toBe(401);
-  expect((await admin.post('/api/users', { username: 'viewer', password: 'viewer-password', role: 'user' })).status).toBe(201);
-  const user = api(apiApp.baseUrl, (await login(apiApp.baseUrl, 'viewer', 'viewer-password')).token);
+  expect((await stack.admin.post('/api/users', { username: 'viewer', password: 'viewer-password', role: 'user' })).status).toBe(201);
+  const user = api(stack.app.baseUrl, (await login(stack.app.baseUrl, 'viewer', 'viewer-password')).token);
   expect((await user.get('/api/admin/workers')).status).toBe(403);
 
-  const { body } = await admin.get('/api/admin/workers');
+  const { body } = await stack.admin.get('/api/admin/workers');
   expect(body.workers).toHaveLength(1); // the api process runs no jobs and is not a worker
   const [w] = body.workers;
   expect(w).toMatchObject({
-    pid: worker.proc.pid,
-    id: `${w.host}:${worker.proc.pid}`,
+    pid: worker().proc.pid,
+    id: `${w.host}:${worker().proc.pid}`,
     concurrency: { download: 2, transcode: 1 },
     runningJobs: [],
     ytdlp: { version: '2023.03.04', managed: false },
@@ -151,7 +126,7 @@ it('lists the live worker process with its slots, tool versions and heartbeat; o
   expect(Date.now() - Date.parse(w.lastHeartbeatAt)).toBeLessThan(30_000);
 
   // The container healthcheck of a worker: its heartbeat, read from Redis.
-  const check = await healthcheck({ ROLE: 'worker', REDIS_URL: redis.url }, ['--pid', String(worker.proc.pid)]);
+  const check = await healthcheck({ ROLE: 'worker', REDIS_URL: stack.redis.url }, ['--pid', String(worker().proc.pid)]);
   expect(check.stdout).toMatch(new RegExp(`^healthy: worker ${w.id.replace(/[.]/g, '\\.')}, last heartbeat \\d+ s ago`));
   expect(check.code).toBe(0);
 });
@@ -165,31 +140,30 @@ it('after real jobs, exports jobs by state, stage durations, queue depth, runnin
   });
   await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
   const hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
-  expect((await admin.post('/api/webhooks', { url: hookUrl })).status).toBe(201);
+  expect((await stack.admin.post('/api/webhooks', { url: hookUrl })).status).toBe(201);
 
-  const socket = await connectJobsSocket(apiApp.baseUrl, adminToken);
-  sockets.push(socket);
+  const socket = await stack.connect();
   await eventually('one socket client', async () => sample((await scrape()).text, 'vidpipe_socket_clients') === 1);
 
   // A download slow enough (~4 s) that a heartbeat sees the worker's yt-dlp running.
-  server.setBytesPerSecond(Math.ceil(fs.statSync(media.h264Mp4).size / 4));
-  const { body: job } = await admin.post('/api/jobs', { url: server.url('/clip.mp4'), format: '720p' });
+  stack.server.setBytesPerSecond(Math.ceil(fs.statSync(stack.media.h264Mp4).size / 4));
+  const { body: job } = await stack.admin.post('/api/jobs', { url: stack.server.url('/clip.mp4'), format: '720p' });
   // The workers list and the metrics read the same heartbeat: both show the job and its yt-dlp.
   const during = await eventually('the job and its yt-dlp, listed and in the metrics', async () => {
-    const [list, metrics] = await Promise.all([admin.get('/api/admin/workers'), scrape()]);
+    const [list, metrics] = await Promise.all([stack.admin.get('/api/admin/workers'), scrape()]);
     const w = list.body.workers[0];
-    const listed = w?.runningJobs.some((j: { id: string; stage: string }) => j.id === job.id && j.stage === 'download') && w.runningTools['yt-dlp'] >= 1;
+    const listed = w?.runningJobs.some((j) => j.id === job.id && j.stage === 'download') && w.runningTools['yt-dlp'] >= 1;
     const t = metrics.text;
     return listed && sample(t, 'vidpipe_running_jobs', { stage: 'download' }) === 1 && (sample(t, 'vidpipe_running_tools', { tool: 'yt-dlp' }) ?? 0) >= 1 && t;
   });
   expect(sample(during, 'vidpipe_worker_slots', { stage: 'download' })).toBe(2);
   expect(sample(during, 'vidpipe_jobs', { state: 'downloading' })).toBe(1);
   expect(sample(during, 'vidpipe_jobs', { state: 'queued' })).toBe(0);
-  server.setBytesPerSecond(undefined);
-  await waitForState(admin, job.id, ['completed'], 60_000);
+  stack.server.setBytesPerSecond(undefined);
+  await waitForState(stack.admin, job.id, ['completed'], 60_000);
   // A second job that fails: the source is gone.
-  const { body: failed } = await admin.post('/api/jobs', { url: server.url('/missing.mp4'), format: '720p' });
-  await waitForState(admin, failed.id, ['failed'], 60_000);
+  const { body: failed } = await stack.admin.post('/api/jobs', { url: stack.server.url('/missing.mp4'), format: '720p' });
+  await waitForState(stack.admin, failed.id, ['failed'], 60_000);
 
   const text = await eventually('the finished jobs and their webhooks in the metrics', async () => {
     const t = (await scrape()).text;
@@ -224,8 +198,8 @@ it('after real jobs, exports jobs by state, stage durations, queue depth, runnin
   await eventually('no socket client after it left', async () => sample((await scrape()).text, 'vidpipe_socket_clients') === 0);
 
   // JSON logs: one object per line, every line about a job carries its id.
-  const workerLines = jsonLines(worker);
-  const apiLines = jsonLines(apiApp);
+  const workerLines = jsonLines(worker());
+  const apiLines = jsonLines(stack.app);
   for (const line of [...workerLines, ...apiLines]) {
     expect(line).toMatchObject({ level: expect.any(String), time: expect.any(String), msg: expect.any(String), pid: expect.any(Number) });
     for (const id of [job.id, failed.id]) {
@@ -238,13 +212,13 @@ it('after real jobs, exports jobs by state, stage durations, queue depth, runnin
 });
 
 it('logs requests with their jobId and without the cookie or bearer token that came with them', async () => {
-  const { body: list } = await admin.get('/api/jobs');
+  const { body: list } = await stack.admin.get('/api/jobs');
   const jobId: string = list.items[0].id;
   // Both credentials on one request, as a browser extension or a proxy might send them.
-  const res = await admin.request('GET', `/api/jobs/${jobId}?token=${adminToken}&state=completed`, undefined, { Cookie: adminCookie });
+  const res = await stack.admin.request('GET', `/api/jobs/${jobId}?token=${stack.admin.token}&state=completed`, undefined, { Cookie: stack.admin.cookie });
   expect(res.status).toBe(200);
   const line = await eventually('the request line', async () =>
-    jsonLines(apiApp).find((l) => l.context === 'http' && String((l.req as { path?: string })?.path).startsWith(`/api/jobs/${jobId}?`)),
+    jsonLines(stack.app).find((l) => l.context === 'http' && String((l.req as { path?: string })?.path).startsWith(`/api/jobs/${jobId}?`)),
   );
   expect(line).toMatchObject({
     jobId,
@@ -252,34 +226,34 @@ it('logs requests with their jobId and without the cookie or bearer token that c
     res: { statusCode: 200 },
     userId: expect.any(String),
   });
-  const cookieValue = adminCookie.split('=')[1];
+  const cookieValue = stack.admin.cookie.split('=')[1];
   expect(cookieValue.length).toBeGreaterThan(20);
-  for (const app of [apiApp, worker]) {
-    expect(app.logs()).not.toContain(adminToken);
+  for (const app of [stack.app, worker()]) {
+    expect(app.logs()).not.toContain(stack.admin.token);
     expect(app.logs()).not.toContain(cookieValue);
     expect(app.logs()).not.toMatch(/authorization|"cookie"/i);
   }
 });
 
 it('drops a stopped worker from the list at once, and its healthcheck fails', async () => {
-  const pid = worker.proc.pid;
-  await worker.stop();
-  expect((await admin.get('/api/admin/workers')).body.workers).toEqual([]);
+  const pid = worker().proc.pid;
+  await worker().stop();
+  expect((await stack.admin.get('/api/admin/workers')).body.workers).toEqual([]);
   expect(sample((await scrape()).text, 'vidpipe_workers')).toBe(0);
-  const check = await healthcheck({ ROLE: 'worker', REDIS_URL: redis.url }, ['--pid', String(pid)]);
+  const check = await healthcheck({ ROLE: 'worker', REDIS_URL: stack.redis.url }, ['--pid', String(pid)]);
   expect(check.code).toBe(1);
   expect(check.stdout).toMatch(/^unhealthy: no live worker/);
 });
 
 it('is not ready while Redis is down, yet live, and still answers /metrics', async () => {
-  await redis.stop(); // the suite's own redis-server, by the pid it started
-  const anonymous = api(apiApp.baseUrl, '');
+  await stack.redis.stop(); // the suite's own redis-server, by the pid it started
+  const anonymous = api(stack.app.baseUrl, '');
   const ready = await anonymous.get('/api/health/ready');
   expect(ready.status).toBe(503);
   expect(ready.body).toMatchObject({ code: 'unhealthy', message: 'Not healthy: redis failed.' });
   expect(ready.body.details.redis.status).toBe('down');
   expect(await anonymous.get('/api/health/live')).toMatchObject({ status: 200, body: { status: 'ok' } });
-  expect(await healthcheck({ ROLE: 'api', PORT: String(apiApp.port) })).toMatchObject({ code: 1, stdout: 'unhealthy: GET /api/health/ready answered 503\n' });
+  expect(await healthcheck({ ROLE: 'api', PORT: String(stack.app.port) })).toMatchObject({ code: 1, stdout: 'unhealthy: GET /api/health/ready answered 503\n' });
   const metrics = await scrape();
   expect(metrics.status).toBe(200);
   expect(sample(metrics.text, 'vidpipe_redis_up')).toBe(0);
@@ -287,10 +261,10 @@ it('is not ready while Redis is down, yet live, and still answers /metrics', asy
   expect(sample(metrics.text, 'vidpipe_jobs', { state: 'queued' })).toBeUndefined(); // nothing cluster-wide is made up
 
   // Redis back on its port (empty): ready again without a restart of the api.
-  restarted = spawn('redis-server', ['--port', String(redis.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dataDir], { stdio: 'ignore' });
+  restarted = spawn('redis-server', ['--port', String(stack.redis.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', stack.dataDir], { stdio: 'ignore' });
   trackChild(restarted);
   await eventually('ready once Redis is back', async () => (await anonymous.get('/api/health/ready')).status === 200, 30_000);
   expect(sample((await scrape()).text, 'vidpipe_redis_up')).toBe(1);
   // The outage was told in JSON lines too, not as raw errors on stderr.
-  expect(jsonLines(apiApp).some((l) => l.level === 'warn' && /ECONNREFUSED/.test(String(l.msg)))).toBe(true);
+  expect(jsonLines(stack.app).some((l) => l.level === 'warn' && /ECONNREFUSED/.test(String(l.msg)))).toBe(true);
 });

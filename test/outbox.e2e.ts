@@ -11,7 +11,7 @@ import { toFailed } from '../src/jobs/job-lifecycle';
 import { JobRecords } from '../src/jobs/job-records';
 import { REPO_ROOT } from './support/app';
 import { RedisHandle, startRedis } from './support/redis';
-import { ExitInfo, exitOf, sleep, terminate, trackChild } from './support/util';
+import { ExitInfo, exitOf, sleep, terminate, trackChild, waitUntil } from './support/util';
 
 /** Outbox's CLAIM_IDLE_MS (src/jobs/outbox.ts): an entry pending this long is taken over. */
 const CLAIM_IDLE_MS = 15_000;
@@ -167,125 +167,112 @@ async function setUp() {
   return { redis, client, endJob, pendingOf, start, tearDown };
 }
 
-async function until(what: string, probe: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
+/** Runs a test on a Redis of its own, torn down however the test ends. */
+async function withSetUp(test: (t: Awaited<ReturnType<typeof setUp>>) => Promise<void>): Promise<void> {
+  const t = await setUp();
+  try {
+    await test(t);
+  } finally {
+    await t.tearDown();
   }
 }
 
 // Concurrent: the two that wait for a claim (≥ 15 s each) wait together.
 describe('the outbox', () => {
-  it.concurrent('retries a handler that failed: logged with the job id, claimed again once idle, acknowledged only then', async () => {
-    const t = await setUp();
-    try {
-      const driver = await t.start({ webhooks: 'fail-once' });
-      const failing = await t.endJob();
-      const endedAt = Date.now();
-      const first = await driver.waitFor('the first try', (l) => l.event === 'handling' && l.jobId === failing, 5_000);
-      await until('the failure in the log', async () => driver.logs().includes(`Job ${failing}: webhooks after job.ended failed, will retry: the receiver is down`), 5_000);
-      expect(await t.pendingOf('webhooks')).toBe(1); // not acknowledged
+  it.concurrent('retries a handler that failed: logged with the job id, claimed again once idle, acknowledged only then', () => withSetUp(async (t) => {
+    const driver = await t.start({ webhooks: 'fail-once' });
+    const failing = await t.endJob();
+    const endedAt = Date.now();
+    const first = await driver.waitFor('the first try', (l) => l.event === 'handling' && l.jobId === failing, 5_000);
+    await waitUntil(async () => driver.logs().includes(`Job ${failing}: webhooks after job.ended failed, will retry: the receiver is down`), 5_000, 'the failure in the log', 100);
+    expect(await t.pendingOf('webhooks')).toBe(1); // not acknowledged
 
-      // The failed entry does not hold back the next one (its first try fails too, and is retried too).
-      const next = await t.endJob();
-      await driver.waitFor('the next entry', (l) => l.event === 'handling' && l.jobId === next, 5_000);
-      expect(driver.of('handled', failing)).toEqual([]);
+    // The failed entry does not hold back the next one (its first try fails too, and is retried too).
+    const next = await t.endJob();
+    await driver.waitFor('the next entry', (l) => l.event === 'handling' && l.jobId === next, 5_000);
+    expect(driver.of('handled', failing)).toEqual([]);
 
-      const retried = await driver.waitFor('the retry', (l) => l.event === 'handled' && l.jobId === failing, CLAIM_WITHIN_MS);
-      expect(retried.entryId).toBe(first.entryId);
-      expect(retried.at - endedAt).toBeGreaterThanOrEqual(CLAIM_IDLE_MS - 100);
-      expect(retried.at - endedAt).toBeLessThanOrEqual(CLAIM_WITHIN_MS);
-      await driver.waitFor('the next entry’s retry', (l) => l.event === 'handled' && l.jobId === next, CLAIM_WITHIN_MS);
-      await until('both to be acknowledged', async () => (await t.pendingOf('webhooks')) === 0, 5_000);
-      // Tried twice, handled once, never again after the acknowledgement.
-      await sleep(500);
-      expect(driver.of('handling', failing)).toHaveLength(2);
-      expect(driver.of('handled', failing)).toHaveLength(1);
-    } finally {
-      await t.tearDown();
-    }
-  }, 60_000);
+    const retried = await driver.waitFor('the retry', (l) => l.event === 'handled' && l.jobId === failing, CLAIM_WITHIN_MS);
+    expect(retried.entryId).toBe(first.entryId);
+    expect(retried.at - endedAt).toBeGreaterThanOrEqual(CLAIM_IDLE_MS - 100);
+    expect(retried.at - endedAt).toBeLessThanOrEqual(CLAIM_WITHIN_MS);
+    await driver.waitFor('the next entry’s retry', (l) => l.event === 'handled' && l.jobId === next, CLAIM_WITHIN_MS);
+    await waitUntil(async () => (await t.pendingOf('webhooks')) === 0, 5_000, 'both to be acknowledged', 100);
+    // Tried twice, handled once, never again after the acknowledgement.
+    await sleep(500);
+    expect(driver.of('handling', failing)).toHaveLength(2);
+    expect(driver.of('handled', failing)).toHaveLength(1);
+  }), 60_000);
 
-  it.concurrent('hands the entries of a consumer that died (handled, not acknowledged) to a live one within 30 s', async () => {
-    const t = await setUp();
-    try {
-      // The first process dies right after its handler resolved, before XACK.
-      const dying = await t.start({ webhooks: 'ok' }, { VIDPIPE_CRASH_AT: 'outbox.handled:webhooks' });
-      const jobId = await t.endJob();
-      const endedAt = Date.now();
-      const handled = await dying.waitFor('the dying consumer to handle it', (l) => l.event === 'handled' && l.jobId === jobId, 5_000);
-      expect(await dying.exited).toEqual({ code: null, signal: 'SIGKILL' });
-      expect(dying.logs()).toContain('crash point outbox.handled:webhooks reached');
-      const [[pendingId, owner]] = (await t.client.xpending(keys.outbox, 'webhooks', '-', '+', 10)) as [string, string, number, number][];
-      expect([pendingId, owner]).toEqual([handled.entryId, dying.consumer]);
+  it.concurrent('hands the entries of a consumer that died (handled, not acknowledged) to a live one within 30 s', () => withSetUp(async (t) => {
+    // The first process dies right after its handler resolved, before XACK.
+    const dying = await t.start({ webhooks: 'ok' }, { VIDPIPE_CRASH_AT: 'outbox.handled:webhooks' });
+    const jobId = await t.endJob();
+    const endedAt = Date.now();
+    const handled = await dying.waitFor('the dying consumer to handle it', (l) => l.event === 'handled' && l.jobId === jobId, 5_000);
+    expect(await dying.exited).toEqual({ code: null, signal: 'SIGKILL' });
+    expect(dying.logs()).toContain('crash point outbox.handled:webhooks reached');
+    const [[pendingId, owner]] = (await t.client.xpending(keys.outbox, 'webhooks', '-', '+', 10)) as [string, string, number, number][];
+    expect([pendingId, owner]).toEqual([handled.entryId, dying.consumer]);
 
-      const live = await t.start({ webhooks: 'ok' });
-      const again = await live.waitFor('a live consumer to claim it', (l) => l.event === 'handled' && l.jobId === jobId, CLAIM_WITHIN_MS);
-      expect(again.entryId).toBe(handled.entryId);
-      expect(again.at - endedAt).toBeLessThanOrEqual(CLAIM_WITHIN_MS);
-      await until('the claimed entry to be acknowledged', async () => (await t.pendingOf('webhooks')) === 0, 5_000);
-      // A new end reaches the live consumer at once, as before.
-      const later = await t.endJob();
-      const prompt = await live.waitFor('a new entry', (l) => l.event === 'handled' && l.jobId === later, 5_000);
-      expect(prompt.entryId).not.toBe(handled.entryId);
-    } finally {
-      await t.tearDown();
-    }
-  }, 60_000);
+    const live = await t.start({ webhooks: 'ok' });
+    const again = await live.waitFor('a live consumer to claim it', (l) => l.event === 'handled' && l.jobId === jobId, CLAIM_WITHIN_MS);
+    expect(again.entryId).toBe(handled.entryId);
+    expect(again.at - endedAt).toBeLessThanOrEqual(CLAIM_WITHIN_MS);
+    await waitUntil(async () => (await t.pendingOf('webhooks')) === 0, 5_000, 'the claimed entry to be acknowledged', 100);
+    // A new end reaches the live consumer at once, as before.
+    const later = await t.endJob();
+    const prompt = await live.waitFor('a new entry', (l) => l.event === 'handled' && l.jobId === later, 5_000);
+    expect(prompt.entryId).not.toBe(handled.entryId);
+  }), 60_000);
 
-  it.concurrent('trims only what every group acknowledged: never an entry pending or unread in any group', async () => {
-    const t = await setUp();
-    try {
-      const driver = await t.start({ webhooks: 'ok' });
-      // A second group, read by hand: the follow-up of a process that is slow, or died.
-      await t.client.xgroup('CREATE', keys.outbox, 'metrics', '$', 'MKSTREAM');
-      const jobs: string[] = [];
-      for (let i = 0; i < 6; i++) jobs.push(await t.endJob());
-      await until('the webhooks group to acknowledge all six', async () => driver.of('handled').length === 6 && (await t.pendingOf('webhooks')) === 0, 10_000);
-      const ids = (await t.client.xrange(keys.outbox, '-', '+')).map(([id]) => id);
-      expect(ids).toHaveLength(6);
+  it.concurrent('trims only what every group acknowledged: never an entry pending or unread in any group', () => withSetUp(async (t) => {
+    const driver = await t.start({ webhooks: 'ok' });
+    // A second group, read by hand: the follow-up of a process that is slow, or died.
+    await t.client.xgroup('CREATE', keys.outbox, 'metrics', '$', 'MKSTREAM');
+    const jobs: string[] = [];
+    for (let i = 0; i < 6; i++) jobs.push(await t.endJob());
+    await waitUntil(async () => driver.of('handled').length === 6 && (await t.pendingOf('webhooks')) === 0, 10_000, 'the webhooks group to acknowledge all six', 100);
+    const ids = (await t.client.xrange(keys.outbox, '-', '+')).map(([id]) => id);
+    expect(ids).toHaveLength(6);
 
-      const trim = async () => {
-        const before = driver.of('trimmed').length;
-        driver.command('trim');
-        await driver.waitFor('the trim', (l) => (l.event === 'trimmed' && driver.of('trimmed').length > before) || l.event === 'trim-failed', 5_000);
-        expect(driver.of('trim-failed')).toEqual([]);
-        return (await t.client.xrange(keys.outbox, '-', '+')).map(([id]) => id);
-      };
+    const trim = async () => {
+      const before = driver.of('trimmed').length;
+      driver.command('trim');
+      await driver.waitFor('the trim', (l) => (l.event === 'trimmed' && driver.of('trimmed').length > before) || l.event === 'trim-failed', 5_000);
+      expect(driver.of('trim-failed')).toEqual([]);
+      return (await t.client.xrange(keys.outbox, '-', '+')).map(([id]) => id);
+    };
 
-      // metrics: e1..e4 delivered, e1, e2, e4 acknowledged, e3 pending; e5, e6 not read yet.
-      const read = (await t.client.xreadgroup('GROUP', 'metrics', 'slow', 'COUNT', 4, 'STREAMS', keys.outbox, '>')) as [string, [string, string[]][]][];
-      expect(read[0][1].map(([id]) => id)).toEqual(ids.slice(0, 4));
-      await t.client.xack(keys.outbox, 'metrics', ids[0], ids[1], ids[3]);
-      expect(await trim()).toEqual(ids.slice(2));
-      // The pending entry kept its data: whoever claims it can still handle it.
-      const [[, fields]] = await t.client.xrange(keys.outbox, ids[2], ids[2]);
-      expect(JSON.parse(fields[fields.indexOf('data') + 1])).toMatchObject({ id: jobs[2], state: 'failed' });
+    // metrics: e1..e4 delivered, e1, e2, e4 acknowledged, e3 pending; e5, e6 not read yet.
+    const read = (await t.client.xreadgroup('GROUP', 'metrics', 'slow', 'COUNT', 4, 'STREAMS', keys.outbox, '>')) as [string, [string, string[]][]][];
+    expect(read[0][1].map(([id]) => id)).toEqual(ids.slice(0, 4));
+    await t.client.xack(keys.outbox, 'metrics', ids[0], ids[1], ids[3]);
+    expect(await trim()).toEqual(ids.slice(2));
+    // The pending entry kept its data: whoever claims it can still handle it.
+    const [[, fields]] = await t.client.xrange(keys.outbox, ids[2], ids[2]);
+    expect(JSON.parse(fields[fields.indexOf('data') + 1])).toMatchObject({ id: jobs[2], state: 'failed' });
 
-      // A follow-up's group that has read nothing (created at the start of the stream) holds everything.
-      await t.client.xgroup('CREATE', keys.outbox, 'collection-roll-up', '0');
-      expect(await trim()).toEqual(ids.slice(2));
-      await t.client.xgroup('DESTROY', keys.outbox, 'collection-roll-up');
-      // A group no follow-up reads any more (left by an older version) holds nothing: the trim below passes it.
-      await t.client.xgroup('CREATE', keys.outbox, 'retired', '0');
+    // A follow-up's group that has read nothing (created at the start of the stream) holds everything.
+    await t.client.xgroup('CREATE', keys.outbox, 'collection-roll-up', '0');
+    expect(await trim()).toEqual(ids.slice(2));
+    await t.client.xgroup('DESTROY', keys.outbox, 'collection-roll-up');
+    // A group no follow-up reads any more (left by an older version) holds nothing: the trim below passes it.
+    await t.client.xgroup('CREATE', keys.outbox, 'retired', '0');
 
-      // All acknowledged everywhere: everything up to the last entry delivered goes.
-      await t.client.xack(keys.outbox, 'metrics', ids[2]);
-      const rest = (await t.client.xreadgroup('GROUP', 'metrics', 'slow', 'COUNT', 10, 'STREAMS', keys.outbox, '>')) as [string, [string, string[]][]][];
-      expect(rest[0][1].map(([id]) => id)).toEqual(ids.slice(4));
-      await t.client.xack(keys.outbox, 'metrics', ids[4], ids[5]);
-      const left = await trim();
-      // XTRIM MINID keeps the entry at the minimum id itself: the last one delivered may stay.
-      expect(left.filter((id) => id !== ids[5])).toEqual([]);
+    // All acknowledged everywhere: everything up to the last entry delivered goes.
+    await t.client.xack(keys.outbox, 'metrics', ids[2]);
+    const rest = (await t.client.xreadgroup('GROUP', 'metrics', 'slow', 'COUNT', 10, 'STREAMS', keys.outbox, '>')) as [string, [string, string[]][]][];
+    expect(rest[0][1].map(([id]) => id)).toEqual(ids.slice(4));
+    await t.client.xack(keys.outbox, 'metrics', ids[4], ids[5]);
+    const left = await trim();
+    // XTRIM MINID keeps the entry at the minimum id itself: the last one delivered may stay.
+    expect(left.filter((id) => id !== ids[5])).toEqual([]);
 
-      // The stream goes on: a new end is handled, and trimming keeps it until it is acknowledged by both.
-      const later = await t.endJob();
-      await driver.waitFor('the new entry', (l) => l.event === 'handled' && l.jobId === later, 5_000);
-      const kept = await trim();
-      expect(kept).toHaveLength(left.length + 1);
-    } finally {
-      await t.tearDown();
-    }
-  }, 60_000);
+    // The stream goes on: a new end is handled, and trimming keeps it until it is acknowledged by both.
+    const later = await t.endJob();
+    await driver.waitFor('the new entry', (l) => l.event === 'handled' && l.jobId === later, 5_000);
+    const kept = await trim();
+    expect(kept).toHaveLength(left.length + 1);
+  }), 60_000);
 });

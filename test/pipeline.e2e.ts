@@ -2,62 +2,37 @@
 import fs from 'node:fs';
 import { get as httpGet } from 'node:http';
 import path from 'node:path';
-import { api, ApiHelpers, AppProcess, login, startApp } from './support/app';
-import { collectJobEvents, connectJobsSocket, readSse, Socket, subscribe, waitForState } from './support/jobs';
-import { makeMedia, MediaSet, PAGE_TITLE } from './support/media';
-import { MediaServer, startMediaServer } from './support/media-server';
-import { RedisHandle, startRedis } from './support/redis';
+import { collectJobEvents, connectJobsSocket, readSse, subscribe } from './support/jobs';
+import { PAGE_TITLE } from './support/media';
+import { useStack } from './support/stack';
 import { runOk } from './support/util';
 
-let redis: RedisHandle;
-let media: MediaSet;
-let server: MediaServer;
-let app: AppProcess;
-let token: string;
-let http: ApiHelpers;
-let socket: Socket;
-
-beforeAll(async () => {
-  [redis, media] = await Promise.all([startRedis(), makeMedia()]);
-  server = await startMediaServer(media.dir);
-  app = await startApp({ redisUrl: redis.url });
-  ({ token } = await login(app.baseUrl));
-  http = api(app.baseUrl, token);
-  socket = await connectJobsSocket(app.baseUrl, token);
-}, 60_000);
-
-afterAll(async () => {
-  socket?.disconnect();
-  await app?.stop();
-  await server?.stop();
-  await redis?.stop();
-  await media?.cleanup();
-});
+const stack = useStack({ media: {}, app: true, socket: true });
 
 /** Creates a job and follows it over socket.io from the ack to its final event. */
 async function runJob(url: string, format?: string) {
-  const created = await http.post('/api/jobs', { url, format });
+  const created = await stack.admin.post('/api/jobs', { url, format });
   expect(created.status).toBe(201);
-  const events = collectJobEvents(socket, created.body.id, true, 90_000);
-  const ack = await subscribe(socket, created.body.id);
+  const events = collectJobEvents(stack.socket, created.body.id, true, 90_000);
+  const ack = await subscribe(stack.socket, created.body.id);
   expect(ack.ok).toBe(true);
   const live = await events;
-  const timeline = [ack.job, ...live].filter((e, i, all) => all.findIndex((x) => x.seq === e.seq) === i);
+  const timeline = [ack.job!, ...live].filter((e, i, all) => all.findIndex((x) => x.seq === e.seq) === i);
   return { created: created.body, ack: ack.job, timeline, final: timeline[timeline.length - 1] };
 }
 
 async function fetchMedia(p: string, headers: Record<string, string> = {}) {
-  return fetch(`${app.baseUrl}${p}`, { headers: { Authorization: `Bearer ${token}`, ...headers } });
+  return fetch(`${stack.app.baseUrl}${p}`, { headers: { Authorization: `Bearer ${stack.admin.token}`, ...headers } });
 }
 
 describe('an H.264 mp4 link, format best', () => {
   let run: Awaited<ReturnType<typeof runJob>>;
   beforeAll(async () => {
-    run = await runJob(server.url('/clip.mp4'));
+    run = await runJob(stack.server.url('/clip.mp4'));
   }, 120_000);
 
   it('answers 201 with a queued snapshot at once', () => {
-    expect(run.created).toMatchObject({ state: 'queued', url: server.url('/clip.mp4'), format: 'best', seq: 1 });
+    expect(run.created).toMatchObject({ state: 'queued', url: stack.server.url('/clip.mp4'), format: 'best', seq: 1 });
     expect(run.created.progress.percent).toBe(0);
   });
 
@@ -76,15 +51,15 @@ describe('an H.264 mp4 link, format best', () => {
     const downloading = run.timeline.filter((e) => e.state === 'downloading' && e.progress.downloadedBytes);
     expect(downloading.length).toBeGreaterThan(0);
     expect(run.final.state).toBe('completed');
-    expect(run.final.result.videoCopied).toBe(true);
-    expect(run.final.result.renditions.map((r: { height: number }) => r.height)).toEqual([720, 360]);
-    expect(run.final.result.playlistUrl).toBe(`/media/${run.created.id}/master.m3u8`);
+    expect(run.final.result!.videoCopied).toBe(true);
+    expect(run.final.result!.renditions.map((r) => r.height)).toEqual([720, 360]);
+    expect(run.final.result!.playlistUrl).toBe(`/media/${run.created.id}/master.m3u8`);
     expect(run.final.durationSec).toBeCloseTo(6, 0);
     expect(run.final.finishedAt).toBeTruthy();
   });
 
   it('serves the playlists, a range of a segment and the poster with the right types', async () => {
-    const master = await fetchMedia(run.final.result.playlistUrl);
+    const master = await fetchMedia(run.final.result!.playlistUrl);
     expect(master.status).toBe(200);
     expect(master.headers.get('content-type')).toBe('application/vnd.apple.mpegurl');
     const masterText = await master.text();
@@ -98,7 +73,7 @@ describe('an H.264 mp4 link, format best', () => {
     const bytes = new Uint8Array(await ranged.arrayBuffer());
     expect(bytes.length).toBe(188);
     expect(bytes[0]).toBe(0x47); // MPEG-TS sync byte
-    const poster = await fetchMedia(run.final.result.posterUrl);
+    const poster = await fetchMedia(run.final.result!.posterUrl!);
     expect(poster.headers.get('content-type')).toBe('image/jpeg');
   });
 
@@ -107,7 +82,7 @@ describe('an H.264 mp4 link, format best', () => {
     for (const p of ['..%2f..%2fredis%2fredis.sock', '%2e%2e/%2e%2e/media.work', 'v0/..%2f..%2f..%2fredis', '.%2e/x', '%2e%2e%2f%2e%2e%2fmedia.work']) {
       const status = await new Promise<number>((resolve, reject) =>
         httpGet(
-          { host: '127.0.0.1', port: app.port, path: `/media/${run.created.id}/${p}`, headers: { Authorization: `Bearer ${token}` } },
+          { host: '127.0.0.1', port: stack.app.port, path: `/media/${run.created.id}/${p}`, headers: { Authorization: `Bearer ${stack.admin.token}` } },
           (res) => {
             res.resume();
             resolve(res.statusCode ?? 0);
@@ -119,7 +94,7 @@ describe('an H.264 mp4 link, format best', () => {
   });
 
   it('does not follow a symlink out of the job folder', async () => {
-    const link = path.join(app.dataDir, 'media', run.created.id, 'escape.ts');
+    const link = path.join(stack.app.dataDir, 'media', run.created.id, 'escape.ts');
     fs.symlinkSync('/etc/hostname', link);
     try {
       expect((await fetchMedia(`/media/${run.created.id}/escape.ts`)).status).toBe(404);
@@ -130,8 +105,8 @@ describe('an H.264 mp4 link, format best', () => {
 
   it('produces HLS that ffprobe reads as H.264 + AAC at the announced heights', async () => {
     const probe = await runOk('ffprobe', [
-      '-v', 'error', '-headers', `Authorization: Bearer ${token}\r\n`, '-show_entries', 'stream=codec_name,height',
-      '-of', 'json', `${app.baseUrl}/media/${run.created.id}/v1/index.m3u8`,
+      '-v', 'error', '-headers', `Authorization: Bearer ${stack.admin.token}\r\n`, '-show_entries', 'stream=codec_name,height',
+      '-of', 'json', `${stack.app.baseUrl}/media/${run.created.id}/v1/index.m3u8`,
     ]);
     const streams = JSON.parse(probe.stdout).streams as { codec_name: string; height?: number }[];
     expect(streams.map((s) => s.codec_name).sort()).toEqual(['aac', 'h264']);
@@ -139,7 +114,7 @@ describe('an H.264 mp4 link, format best', () => {
   });
 
   it('gives a late subscriber the final snapshot in the ack', async () => {
-    const late = await connectJobsSocket(app.baseUrl, token);
+    const late = await connectJobsSocket(stack.app.baseUrl, stack.admin.token);
     try {
       const ack = await subscribe(late, run.created.id);
       expect(ack).toMatchObject({ ok: true, job: { state: 'completed', seq: run.final.seq } });
@@ -149,15 +124,15 @@ describe('an H.264 mp4 link, format best', () => {
   });
 
   it('replays a finished job over SSE as one snapshot and ends the stream', async () => {
-    const frames = await readSse(app.baseUrl, `/api/jobs/${run.created.id}/events`, token, 10_000);
+    const frames = await readSse(stack.app.baseUrl, `/api/jobs/${run.created.id}/events`, stack.admin.token, 10_000);
     expect(frames).toHaveLength(1);
     expect(frames[0]).toMatchObject({ id: run.created.id, state: 'completed' });
   });
 });
 
 it('streams a running job over SSE from its current state to the end', async () => {
-  const created = await http.post('/api/jobs', { url: server.url('/clip.webm'), format: '480p' });
-  const frames = await readSse(app.baseUrl, `/api/jobs/${created.body.id}/events`, token, 90_000);
+  const created = await stack.admin.post('/api/jobs', { url: stack.server.url('/clip.webm'), format: '480p' });
+  const frames = await readSse(stack.app.baseUrl, `/api/jobs/${created.body.id}/events`, stack.admin.token, 90_000);
   const states = frames.map((f) => f.state);
   expect(states[states.length - 1]).toBe('completed');
   expect(states).toContain('transcoding');
@@ -168,23 +143,23 @@ it('streams a running job over SSE from its current state to the end', async () 
 }, 120_000);
 
 it('downloads an HLS source', async () => {
-  const { final } = await runJob(server.url('/hls/index.m3u8'), '720p');
+  const { final } = await runJob(stack.server.url('/hls/index.m3u8'), '720p');
   expect(final.state).toBe('completed');
-  expect(final.result.renditions).toHaveLength(1);
+  expect(final.result!.renditions).toHaveLength(1);
 }, 120_000);
 
 it('finds the <video> in a web page and takes its title', async () => {
-  const { final } = await runJob(server.url('/page.html'));
+  const { final } = await runJob(stack.server.url('/page.html'));
   expect(final.state).toBe('completed');
   expect(final.title).toContain(PAGE_TITLE);
 }, 120_000);
 
 it('makes an audio-only stream for format audio', async () => {
-  const { final } = await runJob(server.url('/clip.mp4'), 'audio');
+  const { final } = await runJob(stack.server.url('/clip.mp4'), 'audio');
   expect(final.state).toBe('completed');
-  expect(final.result.posterUrl).toBeNull();
-  expect(final.result.videoCopied).toBe(false);
-  const master = await (await fetchMedia(final.result.playlistUrl)).text();
+  expect(final.result!.posterUrl).toBeNull();
+  expect(final.result!.videoCopied).toBe(false);
+  const master = await (await fetchMedia(final.result!.playlistUrl)).text();
   expect(master).toContain('mp4a.40.2');
   expect(master).not.toContain('avc1');
 }, 120_000);
@@ -192,7 +167,7 @@ it('makes an audio-only stream for format audio', async () => {
 describe('failures end the job with a code and a sentence, and the service keeps going', () => {
   beforeAll(() => {
     // A playlist saved as a "video" that points ffmpeg at a file on the server.
-    fs.writeFileSync(path.join(media.dir, 'sneaky.mp4'), '#EXTM3U\n#EXT-X-TARGETDURATION:4\n#EXTINF:4.0,\nfile:///etc/hostname\n#EXT-X-ENDLIST\n');
+    fs.writeFileSync(path.join(stack.mediaDir, 'sneaky.mp4'), '#EXTM3U\n#EXT-X-TARGETDURATION:4\n#EXTINF:4.0,\nfile:///etc/hostname\n#EXT-X-ENDLIST\n');
   });
 
   it.each([
@@ -201,13 +176,13 @@ describe('failures end the job with a code and a sentence, and the service keeps
     ['a page with no video', '/empty.html', 'unsupported_url', /./],
     ['a file that is not video', '/fake.mp4', 'not_video', /not a video/i],
   ])('%s', async (_, file, code, sentence) => {
-    const { final } = await runJob(server.url(file));
+    const { final } = await runJob(stack.server.url(file));
     expect(final.state).toBe('failed');
-    expect(final.error.code).toBe(code);
-    expect(final.error.message).toMatch(sentence);
-    expect(final.error.message).not.toMatch(/Traceback|ERROR:|\n/);
+    expect(final.error!.code).toBe(code);
+    expect(final.error!.message).toMatch(sentence);
+    expect(final.error!.message).not.toMatch(/Traceback|ERROR:|\n/);
     expect(final.result).toBeUndefined();
-    const health = await http.get('/api/health');
+    const health = await stack.admin.get('/api/health');
     expect(health.status).toBe(200);
   }, 60_000);
 });
@@ -220,34 +195,34 @@ describe('bad requests are refused before anything is queued', () => {
     [{}, 'invalid_request'],
     [{ url: 'http://127.0.0.1/x.mp4', format: '4k' }, 'invalid_request'],
   ])('%j → 400 %s', async (body, code) => {
-    const before = (await http.get('/api/jobs?limit=100')).body.items.length;
-    const res = await http.post('/api/jobs', body);
+    const before = (await stack.admin.get('/api/jobs?limit=100')).body.items.length;
+    const res = await stack.admin.post('/api/jobs', body);
     expect(res.status).toBe(400);
     expect(res.body).toMatchObject({ statusCode: 400, error: 'Bad Request', code });
     expect(res.body.message).toMatch(/\w+ \w+/);
-    expect((await http.get('/api/jobs?limit=100')).body.items.length).toBe(before);
+    expect((await stack.admin.get('/api/jobs?limit=100')).body.items.length).toBe(before);
   });
 });
 
 it('lists own jobs newest first with cursor paging', async () => {
-  const all = (await http.get('/api/jobs?limit=100')).body.items as { id: string; createdAt: string }[];
+  const all = (await stack.admin.get('/api/jobs?limit=100')).body.items as { id: string; createdAt: string }[];
   expect(all.length).toBeGreaterThanOrEqual(4);
   const created = all.map((j) => j.createdAt);
   expect(created).toEqual([...created].sort().reverse());
-  const first = await http.get('/api/jobs?limit=2');
+  const first = await stack.admin.get('/api/jobs?limit=2');
   expect(first.body.items).toHaveLength(2);
   expect(first.body.nextCursor).toBeTruthy();
-  const second = await http.get(`/api/jobs?limit=2&cursor=${first.body.nextCursor}`);
+  const second = await stack.admin.get(`/api/jobs?limit=2&cursor=${first.body.nextCursor}`);
   expect([...first.body.items, ...second.body.items].map((j: { id: string }) => j.id)).toEqual(all.slice(0, 4).map((j) => j.id));
   // An empty filter, as a form sends it, is no filter.
-  expect((await http.get('/api/jobs?state=&limit=100')).body.items.length).toBe(all.length);
-  const failed = await http.get('/api/jobs?state=failed&limit=100');
+  expect((await stack.admin.get('/api/jobs?state=&limit=100')).body.items.length).toBe(all.length);
+  const failed = await stack.admin.get('/api/jobs?state=failed&limit=100');
   expect(failed.body.items.length).toBeGreaterThanOrEqual(3);
   expect(failed.body.items.every((j: { state: string }) => j.state === 'failed')).toBe(true);
 });
 
 it('reports Redis, ffmpeg and yt-dlp as usable', async () => {
-  const res = await http.get('/api/health');
+  const res = await stack.admin.get('/api/health');
   expect(res.status).toBe(200);
   expect(res.body.status).toBe('ok');
   expect(Object.keys(res.body.details)).toEqual(expect.arrayContaining(['redis', 'ffmpeg', 'ytdlp', 'disk']));

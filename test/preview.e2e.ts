@@ -2,69 +2,52 @@
 // playable (as a growing EVENT playlist) before it is done, to its owner only; then the final VOD.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { ADMIN_PASSWORD, ADMIN_USERNAME, api, ApiHelpers, AppProcess, login, startApp } from './support/app';
+import { ADMIN_PASSWORD, ADMIN_USERNAME } from './support/api';
 import { launchChromium, logInByLabel, newPage } from './support/browser';
-import { collectJobEvents, connectJobsSocket, Socket, subscribe } from './support/jobs';
-import { MediaServer, startMediaServer } from './support/media-server';
-import { RedisHandle, startRedis } from './support/redis';
-import { makeTempDir, removeDir, runOk } from './support/util';
+import { collectJobEvents, subscribe } from './support/jobs';
+import { useStack } from './support/stack';
+import { runOk } from './support/util';
 
-let redis: RedisHandle;
-let dir: string;
-let server: MediaServer;
-let app: AppProcess;
-let owner: { token: string; http: ApiHelpers };
-let stranger: { token: string; http: ApiHelpers };
-let socket: Socket;
+const SOURCE_SECONDS = 20;
 let ytdlpLog: string;
 
 /** The yt-dlp starts whose argv names `url` (never the version checks). */
 const startsFor = async (url: string) =>
   (await fs.readFile(ytdlpLog, 'utf8').catch(() => '')).split('\n').filter((l) => l.endsWith(` -- ${url}`));
 
-const SOURCE_SECONDS = 20;
-
-beforeAll(async () => {
-  dir = await makeTempDir('vidpipe-preview-');
-  // 720p VP9 + Opus: needs a full encode (never copied into TS), so the ladder takes a while.
-  const made = runOk('ffmpeg', [
-    '-hide_banner', '-nostdin', '-v', 'error', '-y',
-    '-f', 'lavfi', '-i', `testsrc2=size=1280x720:rate=25:duration=${SOURCE_SECONDS}`,
-    '-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=48000:duration=${SOURCE_SECONDS}`,
-    '-c:v', 'libvpx-vp9', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', '1M', '-g', '50',
-    '-c:a', 'libopus', '-b:a', '64k', path.join(dir, 'long.webm'),
-  ], { timeoutMs: 60_000 });
-  const short = runOk('ffmpeg', [
-    '-hide_banner', '-nostdin', '-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=25:duration=2',
-    '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', path.join(dir, 'short.mp4'),
-  ]);
-  await fs.writeFile(path.join(dir, 'page.html'), '<!doctype html><title>One clip</title><video src="short.mp4"></video>');
-  // The real yt-dlp, each start logged with its argv: how many runs a job took.
-  const ytdlp = (await runOk('sh', ['-c', 'command -v yt-dlp'])).stdout.trim();
-  ytdlpLog = path.join(dir, 'yt-dlp-starts.log');
-  await fs.writeFile(path.join(dir, 'yt-dlp'), `#!/bin/sh\nprintf '%s\\n' "$*" >> '${ytdlpLog}'\nexec '${ytdlp}' "$@"\n`, { mode: 0o755 });
-  [redis] = await Promise.all([startRedis(), made, short]);
-  server = await startMediaServer(dir);
+const stack = useStack({
+  media: {
+    standard: false,
+    prepare: async (dir) => {
+      // 720p VP9 + Opus: needs a full encode (never copied into TS), so the ladder takes a while.
+      const made = runOk('ffmpeg', [
+        '-hide_banner', '-nostdin', '-v', 'error', '-y',
+        '-f', 'lavfi', '-i', `testsrc2=size=1280x720:rate=25:duration=${SOURCE_SECONDS}`,
+        '-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=48000:duration=${SOURCE_SECONDS}`,
+        '-c:v', 'libvpx-vp9', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', '1M', '-g', '50',
+        '-c:a', 'libopus', '-b:a', '64k', path.join(dir, 'long.webm'),
+      ], { timeoutMs: 60_000 });
+      const short = runOk('ffmpeg', [
+        '-hide_banner', '-nostdin', '-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=25:duration=2',
+        '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', path.join(dir, 'short.mp4'),
+      ]);
+      await fs.writeFile(path.join(dir, 'page.html'), '<!doctype html><title>One clip</title><video src="short.mp4"></video>');
+      // The real yt-dlp, each start logged with its argv: how many runs a job took.
+      const ytdlp = (await runOk('sh', ['-c', 'command -v yt-dlp'])).stdout.trim();
+      ytdlpLog = path.join(dir, 'yt-dlp-starts.log');
+      await fs.writeFile(path.join(dir, 'yt-dlp'), `#!/bin/sh\nprintf '%s\\n' "$*" >> '${ytdlpLog}'\nexec '${ytdlp}' "$@"\n`, { mode: 0o755 });
+      await Promise.all([made, short]);
+    },
+  },
   // Short segments: the first one exists after 2 s of output.
-  app = await startApp({ redisUrl: redis.url, env: { HLS_SEGMENT_SECONDS: '2', YTDLP_PATH: path.join(dir, 'yt-dlp') } });
-  const admin = await login(app.baseUrl);
-  owner = { token: admin.token, http: api(app.baseUrl, admin.token) };
-  const created = await owner.http.post('/api/users', { username: 'peeker', password: 'peeker-password', role: 'user' });
-  expect(created.status).toBe(201);
-  const other = await login(app.baseUrl, 'peeker', 'peeker-password');
-  stranger = { token: other.token, http: api(app.baseUrl, other.token) };
-  socket = await connectJobsSocket(app.baseUrl, admin.token);
-}, 90_000);
-
-afterAll(async () => {
-  socket?.disconnect();
-  await app?.stop();
-  await server?.stop();
-  await redis?.stop();
-  if (dir) await removeDir(dir);
+  app: { env: (s) => ({ HLS_SEGMENT_SECONDS: '2', YTDLP_PATH: path.join(s.mediaDir, 'yt-dlp') }) },
+  users: ['peeker'],
+  socket: true,
 });
+const owner = stack.admin;
+const stranger = stack.as('peeker');
 
-const fetchAs = (token: string, url: string) => fetch(`${app.baseUrl}${url}`, { headers: { Authorization: `Bearer ${token}` } });
+const fetchAs = (token: string, url: string) => fetch(`${stack.app.baseUrl}${url}`, { headers: { Authorization: `Bearer ${token}` } });
 
 interface PreviewSeen {
   stateAtEvent: string;
@@ -83,7 +66,7 @@ describe('a 720p VP9 source that takes a while to convert', () => {
   let timeline: any[];
 
   beforeAll(async () => {
-    const created = await owner.http.post('/api/jobs', { url: server.url('/long.webm') });
+    const created = await owner.post('/api/jobs', { url: stack.server.url('/long.webm') });
     expect(created.status).toBe(201);
     const id = created.body.id as string;
     let checking: Promise<void> | null = null;
@@ -97,11 +80,11 @@ describe('a 720p VP9 source that takes a while to convert', () => {
         const firstSegment = playlist.split('\n').find((l) => l.endsWith('.ts'))!;
         const segUrl = url.replace(/[^/]+$/, firstSegment);
         const seg = Buffer.from(await (await fetchAs(owner.token, segUrl)).arrayBuffer());
-        const segFile = path.join(dir, 'first-preview-segment.ts');
+        const segFile = path.join(stack.mediaDir, 'first-preview-segment.ts');
         await fs.writeFile(segFile, seg);
         const probe = await runOk('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_type,codec_name,height', '-of', 'csv=p=0', segFile]);
         const strangerStatus = (await fetchAs(stranger.token, url)).status;
-        const now = await owner.http.get(`/api/jobs/${id}`);
+        const now = await owner.get(`/api/jobs/${id}`);
         seen = {
           stateAtEvent: job.state,
           playlistUrl: url,
@@ -114,11 +97,11 @@ describe('a 720p VP9 source that takes a while to convert', () => {
         };
       })();
     };
-    socket.on('job', onJob);
-    const events = collectJobEvents(socket, id, true, 150_000);
-    await subscribe(socket, id);
+    stack.socket.on('job', onJob);
+    const events = collectJobEvents(stack.socket, id, true, 150_000);
+    await subscribe(stack.socket, id);
     timeline = await events;
-    socket.off('job', onJob);
+    stack.socket.off('job', onJob);
     await checking;
     final = timeline[timeline.length - 1];
   }, 180_000);
@@ -172,7 +155,7 @@ describe('a 720p VP9 source that takes a while to convert', () => {
   });
 
   it('took one yt-dlp run for probe and download (a plain file cannot be a playlist)', async () => {
-    const starts = await startsFor(server.url('/long.webm'));
+    const starts = await startsFor(stack.server.url('/long.webm'));
     expect(starts).toHaveLength(1);
     expect(starts[0]).toContain('--no-simulate');
   });
@@ -182,10 +165,10 @@ describe('the job page while it converts', () => {
   it('plays the preview with a "still converting" note, then the final playlist without a reload', async () => {
     const browser = await launchChromium();
     try {
-      const page = await newPage(browser, app.baseUrl);
+      const page = await newPage(browser, stack.app.baseUrl);
       await page.goto('/');
       await logInByLabel(page, ADMIN_USERNAME, ADMIN_PASSWORD);
-      const created = await owner.http.post('/api/jobs', { url: server.url('/long.webm') });
+      const created = await owner.post('/api/jobs', { url: stack.server.url('/long.webm') });
       await page.goto(`/jobs/${created.body.id}`);
       const note = page.getByTestId('preview-note');
       await note.waitFor({ timeout: 90_000 });
@@ -211,10 +194,10 @@ describe('the job page while it converts', () => {
 
 describe('a page (it may be a playlist)', () => {
   it('is listed first, then downloaded: two runs, and it still completes with the page title', async () => {
-    const url = server.url('/page.html');
-    const created = await owner.http.post('/api/jobs', { url });
-    const events = collectJobEvents(socket, created.body.id, true, 90_000);
-    await subscribe(socket, created.body.id);
+    const url = stack.server.url('/page.html');
+    const created = await owner.post('/api/jobs', { url });
+    const events = collectJobEvents(stack.socket, created.body.id, true, 90_000);
+    await subscribe(stack.socket, created.body.id);
     const done = (await events).pop();
     expect(done).toMatchObject({ state: 'completed', title: 'One clip' });
     const starts = await startsFor(url);

@@ -5,58 +5,40 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Redis from 'ioredis';
-import { api, ApiHelpers, AppProcess, login, startApp } from './support/app';
+import { addUser, type ApiHelpers, logInAs } from './support/api';
+import type { AppProcess } from './support/app';
+import { putCookiesAt } from './support/cookies';
 import { makeShortClip, writePlaylistPage } from './support/media';
-import { MediaServer, startMediaServer } from './support/media-server';
-import { RedisHandle, startRedis } from './support/redis';
-import { makeTempDir, removeDir, sleep, waitUntil } from './support/util';
-
-let mediaDir: string;
-let server: MediaServer;
-/** Slow enough that a child is still downloading when its collection is cancelled. */
-let slow: MediaServer;
-const apps: AppProcess[] = [];
-const redises: RedisHandle[] = [];
-const dataDirs: string[] = [];
+import { useStack } from './support/stack';
+import { sleep, waitUntil } from './support/util';
 
 // One place per user: a collection's second child waits on the owner's waiting list.
 const LIMITS = { USER_MAX_ACTIVE_JOBS: '1', RECONCILE_SECONDS: '1' };
 
-beforeAll(async () => {
-  mediaDir = await makeTempDir('reconcile-media');
-  await Promise.all([makeShortClip(mediaDir, 'r1.mp4', 2, 300), makeShortClip(mediaDir, 'r2.mp4', 2, 500)]);
-  await writePlaylistPage(mediaDir, 'two.html', 'Two Clips', ['r1.mp4', 'r2.mp4']);
-  await Promise.all([makeShortClip(mediaDir, 's1.mp4', 30, 300), makeShortClip(mediaDir, 's2.mp4', 30, 500)]);
-  await writePlaylistPage(mediaDir, 'slow.html', 'Two Slow Clips', ['s1.mp4', 's2.mp4']);
-  [server, slow] = await Promise.all([startMediaServer(mediaDir), startMediaServer(mediaDir, { bytesPerSecond: 40_000 })]);
-}, 60_000);
-
-afterAll(async () => {
-  await Promise.all(apps.map((a) => a.stop()));
-  await server?.stop();
-  await slow?.stop();
-  await Promise.all(redises.map((r) => r.stop()));
-  for (const dir of [mediaDir, ...dataDirs]) if (dir) await removeDir(dir);
+const stack = useStack({
+  media: {
+    standard: false,
+    prepare: async (dir) => {
+      await Promise.all([makeShortClip(dir, 'r1.mp4', 2, 300), makeShortClip(dir, 'r2.mp4', 2, 500)]);
+      await writePlaylistPage(dir, 'two.html', 'Two Clips', ['r1.mp4', 'r2.mp4']);
+      await Promise.all([makeShortClip(dir, 's1.mp4', 30, 300), makeShortClip(dir, 's2.mp4', 30, 500)]);
+      await writePlaylistPage(dir, 'slow.html', 'Two Slow Clips', ['s1.mp4', 's2.mp4']);
+    },
+    /** Slow enough that a child is still downloading when its collection is cancelled. */
+    servers: { slow: { bytesPerSecond: 40_000 } },
+  },
 });
 
 /** A Redis and a data folder of the test's own: what one process leaves, the next one finds. */
 async function world() {
-  const [redis, dataDir] = await Promise.all([startRedis(), makeTempDir('reconcile-data')]);
-  redises.push(redis);
-  dataDirs.push(dataDir);
-  const start = async (env: Record<string, string> = {}) => {
-    const app = await startApp({ redisUrl: redis.url, dataDir, env: { ...LIMITS, ...env } });
-    apps.push(app);
-    return app;
-  };
+  const [redis, dataDir] = await Promise.all([stack.startRedis(), stack.tempDir('reconcile-data')]);
+  const start = (env: Record<string, string> = {}) => stack.startApp({ redisUrl: redis.url, dataDir, env: { ...LIMITS, ...env } });
   return { redis, dataDir, start };
 }
 
-async function userOn(app: AppProcess, name: string): Promise<{ http: ApiHelpers; id: string }> {
-  const admin = api(app.baseUrl, (await login(app.baseUrl)).token);
-  const made = await admin.post('/api/users', { username: name, password: `${name}-password`, role: 'user' });
-  expect(made.status).toBe(201);
-  return { http: api(app.baseUrl, (await login(app.baseUrl, name, `${name}-password`)).token), id: made.body.id };
+async function userOn(app: AppProcess, name: string): Promise<{ http: ApiHelpers; id: string; token: string }> {
+  const person = await addUser(await logInAs(app.baseUrl), name);
+  return { http: person, id: person.id, token: person.token };
 }
 
 async function repairsIn(app: AppProcess): Promise<Record<string, number>> {
@@ -94,13 +76,13 @@ it('finds nothing to repair while a collection and a video run and end normally'
   const app = await start();
   const { http } = await userOn(app, 'carol');
   // One place: the video first, then the collection (whose children wait for it in turn).
-  const video = await http.post('/api/jobs', { url: server.url('/r1.mp4') });
+  const video = await http.post('/api/jobs', { url: stack.server.url('/r1.mp4') });
   expect(video.status).toBe(201);
   await waitUntil(() => completed(http, video.body.id), 60_000, 'the video to complete');
-  const collection = await http.post('/api/jobs', { url: server.url('/two.html') });
+  const collection = await http.post('/api/jobs', { url: stack.server.url('/two.html') });
   expect(collection.status).toBe(201);
   await waitUntil(() => completed(http, collection.body.id), 90_000, 'the collection to complete');
-  expect((await http.post('/api/subscriptions', { url: server.url('/two.html'), intervalMinutes: 60 })).status).toBe(201);
+  expect((await http.post('/api/subscriptions', { url: stack.server.url('/two.html'), intervalMinutes: 60 })).status).toBe(201);
   await sleep(3000); // three more runs of the reconciler, each second
   const client = new Redis(redis.url);
   const runs = await client.zcard('vp:bull:reconcile:completed');
@@ -117,13 +99,13 @@ it('starts a child that a SIGKILL left with its place but never queued, and the 
   let id = '';
   // The listing gives the first child the one place, and the process dies before queueing it.
   await diesDuring(crashing, 'waiting.released', async () => {
-    const { status, body } = await dave.post('/api/jobs', { url: server.url('/two.html') });
+    const { status, body } = await dave.post('/api/jobs', { url: stack.server.url('/two.html') });
     expect(status).toBe(201);
     id = body.id;
   });
 
   const app = await start();
-  const http = api(app.baseUrl, (await login(app.baseUrl, 'dave', 'dave-password')).token);
+  const http = await logInAs(app.baseUrl, 'dave');
   const done = await waitUntil(() => completed(http, id), 120_000, 'the collection to complete after the restart');
   expect(done.kind).toBe('collection');
   const children = (await http.get(`/api/jobs?parentId=${id}`)).body.items;
@@ -133,13 +115,26 @@ it('starts a child that a SIGKILL left with its place but never queued, and the 
   expect(children.map((c: { id: string }) => c.id)).toContain(repaired?.[1]);
 }, 180_000);
 
-it('removes the media of a job whose delete a SIGKILL cut short, and a removed account’s jobs', async () => {
-  const { dataDir, start } = await world();
+it('removes the media of a job whose delete a SIGKILL cut short, and all a removed account owned', async () => {
+  const { redis, dataDir, start } = await world();
   const first = await start({ VIDPIPE_CRASH_AT: 'job.removed' });
-  const { http, id: erinId } = await userOn(first, 'erin');
+  const { http, id: erinId, token: erinToken } = await userOn(first, 'erin');
+  // What else an account owns, each in its own aggregate: cookies, a webhook, a subscription (whose check finds nothing).
+  expect((await putCookiesAt(first, erinToken, '# Netscape HTTP Cookie File\n.example.com\tTRUE\t/\tFALSE\t0\tsid\tsecret-sid-value-1\n')).status).toBe(204);
+  expect((await http.post('/api/webhooks', { url: stack.server.url('/hook') })).status).toBe(201);
+  expect((await http.post('/api/subscriptions', { url: stack.server.url('/missing.html'), intervalMinutes: 60 })).status).toBe(201);
+  const keysOf = async (id: string) => {
+    const client = new Redis(redis.url);
+    try {
+      return (await client.keys('vp:*')).filter((k) => k.includes(id) && !k.startsWith('vp:bull:')).sort();
+    } finally {
+      client.disconnect();
+    }
+  };
+  expect((await keysOf(erinId)).length).toBeGreaterThanOrEqual(4); // user, cookies, webhooks, subscriptions, sessions, jobs…
   const ids: string[] = [];
   for (const clip of ['/r1.mp4', '/r2.mp4']) {
-    const { body } = await http.post('/api/jobs', { url: server.url(clip) });
+    const { body } = await http.post('/api/jobs', { url: stack.server.url(clip) });
     await waitUntil(() => completed(http, body.id), 60_000, 'a job to complete');
     ids.push(body.id);
   }
@@ -151,27 +146,28 @@ it('removes the media of a job whose delete a SIGKILL cut short, and a removed a
 
   // The account goes, then the process dies before its jobs do.
   const second = await start({ VIDPIPE_CRASH_AT: 'account.removed' });
-  const admin2 = api(second.baseUrl, (await login(second.baseUrl)).token);
+  const admin2 = await logInAs(second.baseUrl);
   await diesDuring(second, 'account.removed', () => admin2.del(`/api/users/${erinId}`));
 
   const app = await start();
-  const root = api(app.baseUrl, (await login(app.baseUrl)).token);
+  const root = await logInAs(app.baseUrl);
   await waitUntil(() => !fs.existsSync(mediaOf(ids[0])) && !fs.existsSync(mediaOf(ids[1])), 30_000, 'both media folders to go');
   await waitUntil(async () => (await root.get(`/api/jobs/${ids[1]}`)).status === 404, 10_000, 'the removed account’s job to go');
   const repairs = await repairsOnce(app, ['orphaned_media', 'removed_account']);
   expect(repairs.orphaned_media).toBe(1); // the deleted job's (the account's job went with its own media)
   expect(repairs.removed_account).toBe(1);
   expect((await root.get('/api/users')).body.items.map((u: { username: string }) => u.username)).not.toContain('erin');
+  expect(await keysOf(erinId)).toEqual([]); // no session, cookies, webhook, subscription or job of hers is left
 }, 180_000);
 
 it('schedules the checks of a subscription a SIGKILL stored without them', async () => {
   const { start } = await world();
   const crashing = await start({ VIDPIPE_CRASH_AT: 'subscription.created' });
   const { http } = await userOn(crashing, 'frank');
-  await diesDuring(crashing, 'subscription.created', () => http.post('/api/subscriptions', { url: server.url('/two.html'), intervalMinutes: 60 }));
+  await diesDuring(crashing, 'subscription.created', () => http.post('/api/subscriptions', { url: stack.server.url('/two.html'), intervalMinutes: 60 }));
 
   const app = await start();
-  const frank = api(app.baseUrl, (await login(app.baseUrl, 'frank', 'frank-password')).token);
+  const frank = await logInAs(app.baseUrl, 'frank');
   const [sub] = (await frank.get('/api/subscriptions')).body.items;
   expect(sub.lastCheckedAt).toBeNull(); // stored, never checked
   const checked = await waitUntil(async () => {
@@ -186,14 +182,14 @@ it('gives back a place a SIGKILL left reserved for a job that was never written'
   const { start } = await world();
   const crashing = await start({ VIDPIPE_CRASH_AT: 'job.reserved' });
   const { http } = await userOn(crashing, 'hank');
-  await diesDuring(crashing, 'job.reserved', () => http.post('/api/jobs', { url: server.url('/r1.mp4') }));
+  await diesDuring(crashing, 'job.reserved', () => http.post('/api/jobs', { url: stack.server.url('/r1.mp4') }));
 
   const app = await start();
-  const hank = api(app.baseUrl, (await login(app.baseUrl, 'hank', 'hank-password')).token);
+  const hank = await logInAs(app.baseUrl, 'hank');
   expect((await hank.get('/api/jobs')).body.items).toEqual([]); // the job was never made
   // Its one place is free again: a new job is accepted (not 429 too_many_jobs) and runs.
   const made = await waitUntil(async () => {
-    const res = await hank.post('/api/jobs', { url: server.url('/r1.mp4') });
+    const res = await hank.post('/api/jobs', { url: stack.server.url('/r1.mp4') });
     return res.status === 201 ? res.body : null;
   }, 15_000, 'a POST to be accepted');
   await waitUntil(() => completed(hank, made.id), 60_000, 'the job to complete');
@@ -205,7 +201,7 @@ it('stops the children of a collection whose cancel a SIGKILL cut short', async 
   const { start } = await world();
   const crashing = await start({ VIDPIPE_CRASH_AT: 'job.cancelled' });
   const { http } = await userOn(crashing, 'gina');
-  const { body: collection } = await http.post('/api/jobs', { url: slow.url('/slow.html') });
+  const { body: collection } = await http.post('/api/jobs', { url: stack.servers.slow.url('/slow.html') });
   const running = await waitUntil(async () => {
     const children = (await http.get(`/api/jobs?parentId=${collection.id}`)).body.items ?? [];
     return children.length === 2 && children[0].state === 'downloading' ? children : null;
@@ -215,7 +211,7 @@ it('stops the children of a collection whose cancel a SIGKILL cut short', async 
   await diesDuring(crashing, 'job.cancelled', () => http.post(`/api/jobs/${collection.id}/cancel`));
 
   const app = await start();
-  const gina = api(app.baseUrl, (await login(app.baseUrl, 'gina', 'gina-password')).token);
+  const gina = await logInAs(app.baseUrl, 'gina');
   expect((await gina.get(`/api/jobs/${collection.id}`)).body.state).toBe('cancelled');
   let last: { id: string; state: string; message: string }[] = [];
   const ended = await waitUntil(async () => {

@@ -2,53 +2,28 @@
 // What a watcher sees must stay true: one file, bytes never above its size, a bar that never goes back.
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { api, ApiHelpers, AppProcess, login, startApp } from './support/app';
-import { collectJobEvents, connectJobsSocket, Socket, subscribe } from './support/jobs';
-import { makeLongMp4, makeMedia, MediaSet } from './support/media';
-import { MediaServer, startMediaServer } from './support/media-server';
-import { RedisHandle, startRedis } from './support/redis';
+import { collectJobEvents, subscribe } from './support/jobs';
+import { makeLongMp4 } from './support/media';
+import type { MediaServer } from './support/media-server';
+import { useStack } from './support/stack';
 
-let redis: RedisHandle;
-let media: MediaSet;
-let app: AppProcess;
-let http: ApiHelpers;
-let socket: Socket;
 let longMp4: string;
-const servers: MediaServer[] = [];
-
-beforeAll(async () => {
-  [redis, media] = await Promise.all([startRedis(), makeMedia()]);
-  longMp4 = await makeLongMp4(media.dir, 100);
+const stack = useStack({
+  media: { prepare: async (dir) => (longMp4 = await makeLongMp4(dir, 100)), server: false }, // each case serves it its own way
   // Progress every 100 ms, so a held bar and its message show in the events.
-  app = await startApp({ redisUrl: redis.url, env: { PROGRESS_INTERVAL_MS: '100' } });
-  const { token } = await login(app.baseUrl);
-  http = api(app.baseUrl, token);
-  socket = await connectJobsSocket(app.baseUrl, token);
-}, 90_000);
-
-afterAll(async () => {
-  socket?.disconnect();
-  await app?.stop();
-  await Promise.all(servers.map((s) => s.stop()));
-  await redis?.stop();
-  await media?.cleanup();
+  app: { env: { PROGRESS_INTERVAL_MS: '100' } },
+  socket: true,
 });
-
-async function serve(opts: Parameters<typeof startMediaServer>[1]): Promise<MediaServer> {
-  const server = await startMediaServer(media.dir, opts);
-  servers.push(server);
-  return server;
-}
 
 /** Runs one job to its end and returns every snapshot a watcher got, ack first. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 async function watchJob(url: string): Promise<any[]> {
-  const created = await http.post('/api/jobs', { url, format: '480p' });
+  const created = await stack.admin.post('/api/jobs', { url, format: '480p' });
   expect(created.status).toBe(201);
-  const events = collectJobEvents(socket, created.body.id, true, 90_000);
-  const ack = await subscribe(socket, created.body.id);
+  const events = collectJobEvents(stack.socket, created.body.id, true, 90_000);
+  const ack = await subscribe(stack.socket, created.body.id);
   const live = await events;
-  return [ack.job, ...live].filter((e, i, all) => all.findIndex((x) => x.seq === e.seq) === i);
+  return [ack.job!, ...live].filter((e, i, all) => all.findIndex((x) => x.seq === e.seq) === i);
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -73,7 +48,7 @@ describe('a server without range support that drops the connection three times a
   let server: MediaServer;
   beforeAll(async () => {
     size = (await fsp.stat(longMp4)).size;
-    server = await serve({ ranges: false, bytesPerSecond: 800_000, cut: { path: `/${path.basename(longMp4)}`, afterBytes: 400_000, times: 3 } });
+    server = await stack.serve({ ranges: false, bytesPerSecond: 800_000, cut: { path: `/${path.basename(longMp4)}`, afterBytes: 400_000, times: 3 } });
     timeline = await watchJob(server.url(path.basename(longMp4)));
   }, 120_000);
 
@@ -103,7 +78,7 @@ describe('a server without range support that drops the connection three times a
 describe('a server with range support that drops the connection', () => {
   it('resumes where it stopped: bytes only grow, and nothing is said about a restart', async () => {
     const size = (await fsp.stat(longMp4)).size;
-    const server = await serve({ bytesPerSecond: 1_500_000, cut: { path: `/${path.basename(longMp4)}`, afterBytes: 400_000, times: 3 } });
+    const server = await stack.serve({ bytesPerSecond: 1_500_000, cut: { path: `/${path.basename(longMp4)}`, afterBytes: 400_000, times: 3 } });
     const timeline = await watchJob(server.url(path.basename(longMp4)));
     expect(server.cutsDone()).toBe(3);
     expect(server.requests.some((r) => r.startsWith('GET /long-'))).toBe(true);
@@ -116,11 +91,11 @@ describe('a server with range support that drops the connection', () => {
 
 describe('an HLS source whose second segment is dropped twice by a server without ranges', () => {
   it('counts the fragment fetched again once: bytes never pass the segments’ total', async () => {
-    const segments = (await fsp.readdir(media.hlsDir)).filter((f) => f.endsWith('.ts'));
-    const sizes = await Promise.all(segments.map(async (f) => (await fsp.stat(path.join(media.hlsDir, f))).size));
+    const segments = (await fsp.readdir(stack.media.hlsDir)).filter((f) => f.endsWith('.ts'));
+    const sizes = await Promise.all(segments.map(async (f) => (await fsp.stat(path.join(stack.media.hlsDir, f))).size));
     const total = sizes.reduce((a, b) => a + b, 0);
     const second = sizes[segments.indexOf('seg001.ts')];
-    const server = await serve({ ranges: false, bytesPerSecond: 300_000, cut: { path: '/hls/seg001.ts', afterBytes: Math.floor(second / 2), times: 2 } });
+    const server = await stack.serve({ ranges: false, bytesPerSecond: 300_000, cut: { path: '/hls/seg001.ts', afterBytes: Math.floor(second / 2), times: 2 } });
     const timeline = await watchJob(server.url('hls/index.m3u8'));
     expect(server.cutsDone()).toBe(2);
     expectTruthfulDownload(timeline, total, false);

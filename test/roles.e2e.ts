@@ -1,53 +1,27 @@
 // ROLE=api and ROLE=worker as separate processes on one Redis and one DATA_DIR; two api
 // processes each relay every event to their own clients exactly once.
-import { api, AppProcess, login, startApp } from './support/app';
-import { collectJobEvents, connectJobsSocket, readSse, Socket, subscribe, waitForState } from './support/jobs';
-import { makeMedia, MediaSet } from './support/media';
-import { MediaServer, startMediaServer } from './support/media-server';
-import { RedisHandle, startRedis } from './support/redis';
-import { makeTempDir, removeDir, sleep } from './support/util';
+import { api, login } from './support/api';
+import { collectJobEvents, readSse, subscribe, waitForState } from './support/jobs';
+import { startMediaServer } from './support/media-server';
+import { useStack } from './support/stack';
+import { sleep } from './support/util';
 
-let redis: RedisHandle;
-let media: MediaSet;
-let server: MediaServer;
-let dataDir: string;
-const apps: AppProcess[] = [];
-const sockets: Socket[] = [];
-
-beforeAll(async () => {
-  [redis, media, dataDir] = await Promise.all([startRedis(), makeMedia(), makeTempDir('vidpipe-roles-')]);
-  server = await startMediaServer(media.dir);
-}, 30_000);
-
-afterAll(async () => {
-  sockets.forEach((s) => s.disconnect());
-  await Promise.all(apps.map((a) => a.stop()));
-  // Stopped workers left no tool running (the logs name any that were).
-  expect(apps.filter((a) => a.leftBehind.length).map((a) => a.logs().split('[support] killed')[1])).toEqual([]);
-  await server?.stop();
-  await redis?.stop();
-  await media?.cleanup();
-  await removeDir(dataDir);
-});
+// Apps are started by the tests; stopped workers left no tool running (the logs name any that were).
+const stack = useStack({ redis: true, dataDir: true, media: {}, noToolLeftBehind: true });
 
 it('an api process queues, a worker process started later runs it, and both apis relay each event once', async () => {
-  const start = async (role: 'api' | 'worker') => {
-    const app = await startApp({ redisUrl: redis.url, dataDir, role });
-    apps.push(app);
-    return app;
-  };
+  const start = (role: 'api' | 'worker') => stack.startApp({ role });
   const [api1, api2] = await Promise.all([start('api'), start('api')]);
   const { token } = await login(api1.baseUrl);
   const http1 = api(api1.baseUrl, token);
   const http2 = api(api2.baseUrl, token); // one session, valid on every api process
 
-  const { body: job } = await http1.post('/api/jobs', { url: server.url('/clip.mp4'), format: '720p' });
+  const { body: job } = await http1.post('/api/jobs', { url: stack.server.url('/clip.mp4'), format: '720p' });
   await sleep(1500);
   expect((await http2.get(`/api/jobs/${job.id}`)).body.state).toBe('queued'); // no worker yet
 
-  const s1 = await connectJobsSocket(api1.baseUrl, token);
-  const s2 = await connectJobsSocket(api2.baseUrl, token);
-  sockets.push(s1, s2);
+  const s1 = await stack.connect(token, api1.baseUrl);
+  const s2 = await stack.connect(token, api2.baseUrl);
   const seen1 = collectJobEvents(s1, job.id, true, 60_000);
   const seen2 = collectJobEvents(s2, job.id, true, 60_000);
   expect((await subscribe(s1, job.id)).ok).toBe(true);
@@ -66,35 +40,35 @@ it('an api process queues, a worker process started later runs it, and both apis
   expect(frames[frames.length - 1].state).toBe('completed');
 
   // The worker wrote the media, the api serves it: one shared DATA_DIR.
-  const playlist = await fetch(`${api2.baseUrl}${events1[events1.length - 1].result.playlistUrl}`, {
+  const playlist = await fetch(`${api2.baseUrl}${events1[events1.length - 1].result!.playlistUrl}`, {
     headers: { Authorization: `Bearer ${token}` },
   });
   expect(playlist.status).toBe(200);
 }, 120_000);
 
 it('a worker-only process serves no HTTP', async () => {
-  const worker = apps.find((a) => a.logs().includes('vidpipe worker ready') && !a.logs().includes('listening'));
+  const worker = stack.apps.find((a) => a.logs().includes('vidpipe worker ready') && !a.logs().includes('listening'));
   expect(worker).toBeDefined();
   await expect(fetch(`${worker!.baseUrl}/api/health`)).rejects.toThrow();
 });
 
 it('separate download and transcode slots: downloads wait for a download slot, never for a transcode', async () => {
-  const [apiProc] = apps;
+  const [apiProc] = stack.apps;
   const { token } = await login(apiProc.baseUrl);
   const http = api(apiProc.baseUrl, token);
-  const slow = await startMediaServer(media.dir, { bytesPerSecond: 40_000 });
+  const slow = await startMediaServer(stack.mediaDir, { bytesPerSecond: 40_000 });
   const create = async (url: string, format = 'best') => (await http.post('/api/jobs', { url, format })).body.id as string;
   try {
     const slowA = await create(slow.url('/clip.mp4'));
     await waitForState(http, slowA, ['downloading'], 20_000);
     // A fast job downloads in the second slot and is transcoded while A is still downloading.
-    const fast = await create(server.url('/clip.webm'), '480p');
+    const fast = await create(stack.server.url('/clip.webm'), '480p');
     await waitForState(http, fast, ['completed'], 60_000);
     expect((await http.get(`/api/jobs/${slowA}`)).body.state).toBe('downloading');
     // With both download slots (DOWNLOAD_CONCURRENCY=2) taken, the next job waits its turn.
     const slowB = await create(slow.url('/clip.mp4'));
     await waitForState(http, slowB, ['downloading'], 20_000);
-    const waiting = await create(server.url('/clip.webm'), '480p');
+    const waiting = await create(stack.server.url('/clip.webm'), '480p');
     await sleep(1500);
     expect((await http.get(`/api/jobs/${waiting}`)).body.state).toBe('queued');
     await Promise.all([slowA, slowB].map((id) => http.post(`/api/jobs/${id}/cancel`)));
@@ -105,12 +79,12 @@ it('separate download and transcode slots: downloads wait for a download slot, n
 }, 150_000);
 
 it('a worker that is stopped mid-download hands its job back, and another worker finishes it', async () => {
-  const [apiProc] = apps;
+  const [apiProc] = stack.apps;
   const { token } = await login(apiProc.baseUrl);
   const http = api(apiProc.baseUrl, token);
-  const slow = await startMediaServer(media.dir, { bytesPerSecond: 60_000 });
+  const slow = await startMediaServer(stack.mediaDir, { bytesPerSecond: 60_000 });
   try {
-    const workers = apps.filter((a) => !a.logs().includes('listening'));
+    const workers = stack.apps.filter((a) => !a.logs().includes('listening'));
     const { body: job } = await http.post('/api/jobs', { url: slow.url('/clip.mp4') });
     const downloading = await waitForState(http, job.id, ['downloading'], 20_000);
     await Promise.all(workers.map((w) => w.stop('SIGTERM')));
@@ -120,7 +94,7 @@ it('a worker that is stopped mid-download hands its job back, and another worker
     expect(handedBack.attempt).toBe(downloading.attempt);
     expect(handedBack.message).toMatch(/stopped/);
     slow.setBytesPerSecond(undefined);
-    apps.push(await startApp({ redisUrl: redis.url, dataDir, role: 'worker' }));
+    await stack.startApp({ role: 'worker' });
     const done = await waitForState(http, job.id, ['completed'], 60_000);
     expect(done.progress.percent).toBe(100);
   } finally {

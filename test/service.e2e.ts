@@ -2,37 +2,33 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { io } from 'socket.io-client';
-import { api, AppProcess, login, spawnApp, startApp } from './support/app';
+import { api, login } from './support/api';
+import { type AppProcess, spawnApp, startApp } from './support/app';
 import { connectJobsSocket, subscribe, waitForState } from './support/jobs';
 import { processesMatching } from './support/process';
-import { RedisHandle, startRedis } from './support/redis';
+import { startRedis } from './support/redis';
+import { useStack } from './support/stack';
 import { makeTempDir, removeDir } from './support/util';
 
 describe('first start on a fresh DATA_DIR, without REDIS_URL or ADMIN_PASSWORD', () => {
-  let dataDir: string;
-  beforeAll(async () => {
-    dataDir = await makeTempDir('vidpipe-fresh-');
-  });
-  afterAll(async () => {
-    await removeDir(dataDir);
-  });
+  const stack = useStack({ dataDir: true });
 
   it('starts a private Redis, prints the admin login once, and keeps jobs across a restart', async () => {
-    const first = await startApp({ dataDir, env: { ADMIN_PASSWORD: '' } });
+    const first = await startApp({ dataDir: stack.dataDir, env: { ADMIN_PASSWORD: '' } });
     let second: AppProcess | undefined;
     try {
       const printed = /username: (\S+)\s+password: (\S+)/.exec(first.logs());
       expect(printed).not.toBeNull();
       const [, username, password] = printed!;
-      expect(fs.existsSync(path.join(dataDir, 'redis', 'redis.sock'))).toBe(true);
+      expect(fs.existsSync(path.join(stack.dataDir, 'redis', 'redis.sock'))).toBe(true);
       const { token } = await login(first.baseUrl, username, password);
       const http = api(first.baseUrl, token);
       // Nothing listens on port 9 (discard): the job fails fast, and it must survive the restart.
       const { body: job } = await http.post('/api/jobs', { url: 'http://127.0.0.1:9/x.mp4' });
       await first.stop();
-      expect(processesMatching(new RegExp(`redis-server.*${path.basename(dataDir)}`))).toHaveLength(0);
+      expect(processesMatching(new RegExp(`redis-server.*${path.basename(stack.dataDir)}`))).toHaveLength(0);
 
-      second = await startApp({ dataDir, env: { ADMIN_PASSWORD: '' } });
+      second = await startApp({ dataDir: stack.dataDir, env: { ADMIN_PASSWORD: '' } });
       expect(second.logs()).not.toMatch(/password:/);
       const again = await login(second.baseUrl, username, password);
       const kept = await api(second.baseUrl, again.token).get(`/api/jobs/${job.id}`);
@@ -98,8 +94,8 @@ it('with a tool missing, health says which and a job fails with a sentence, and 
     const http = api(app.baseUrl, (await login(app.baseUrl)).token);
     const { body } = await http.post('/api/jobs', { url: 'http://127.0.0.1:9/x.mp4' });
     const done = await waitForState(http, body.id, ['failed'], 20_000);
-    expect(done.error.code).toBe('internal_error');
-    expect(done.error.message).toMatch(/\/nonexistent\/yt-dlp is not installed/);
+    expect(done.error!.code).toBe('internal_error');
+    expect(done.error!.message).toMatch(/\/nonexistent\/yt-dlp is not installed/);
     expect((await http.get('/api/jobs')).status).toBe(200);
   } finally {
     await app.stop();
@@ -116,49 +112,40 @@ it('refuses a bad configuration with a message naming the variable', async () =>
 });
 
 describe('sessions and the private-address policy', () => {
-  let redis: RedisHandle;
-  let app: AppProcess;
-  beforeAll(async () => {
-    redis = await startRedis();
-    app = await startApp({ redisUrl: redis.url, env: { ALLOW_PRIVATE_URLS: 'false' } });
-  }, 30_000);
-  afterAll(async () => {
-    await app?.stop();
-    await redis?.stop();
-  });
+  const stack = useStack({ app: { env: { ALLOW_PRIVATE_URLS: 'false' } } });
 
   it('refuses a wrong password with 401 and a sentence', async () => {
-    const res = await api(app.baseUrl, '').post('/api/auth/login', { username: 'admin', password: 'nope-nope' });
+    const res = await api(stack.app.baseUrl, '').post('/api/auth/login', { username: 'admin', password: 'nope-nope' });
     expect(res.status).toBe(401);
     expect(res.body).toMatchObject({ statusCode: 401, code: 'bad_credentials' });
   });
 
   it('needs a valid session for REST, media and the socket', async () => {
-    const anonymous = api(app.baseUrl, '');
+    const anonymous = api(stack.app.baseUrl, '');
     expect((await anonymous.get('/api/jobs')).status).toBe(401);
     expect((await anonymous.get('/media/AAAAAAAAAAAA/master.m3u8')).status).toBe(401);
-    const forged = api(app.baseUrl, 'Zm9yZ2Vk.c2lnbmF0dXJl');
+    const forged = api(stack.app.baseUrl, 'Zm9yZ2Vk.c2lnbmF0dXJl');
     expect((await forged.get('/api/jobs')).status).toBe(401);
-    await expect(connectJobsSocket(app.baseUrl, 'not-a-token')).rejects.toThrow(/unauthorized/);
+    await expect(connectJobsSocket(stack.app.baseUrl, 'not-a-token')).rejects.toThrow(/unauthorized/);
   });
 
   it('accepts the session cookie, and logout ends the session everywhere', async () => {
-    const { token, cookie } = await login(app.baseUrl);
-    const viaCookie = await api(app.baseUrl, '').request('GET', '/api/auth/me', undefined, { Cookie: cookie });
+    const { token, cookie } = await login(stack.app.baseUrl);
+    const viaCookie = await api(stack.app.baseUrl, '').request('GET', '/api/auth/me', undefined, { Cookie: cookie });
     expect(viaCookie.status).toBe(200);
     expect(viaCookie.body.user.username).toBe('admin');
-    const socket = io(`${app.baseUrl}/jobs`, { transports: ['websocket'], extraHeaders: { Cookie: cookie }, reconnection: false });
+    const socket = io(`${stack.app.baseUrl}/jobs`, { transports: ['websocket'], extraHeaders: { Cookie: cookie }, reconnection: false });
     await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('connect_error', reject));
     socket.disconnect();
-    const http = api(app.baseUrl, token);
+    const http = api(stack.app.baseUrl, token);
     expect((await http.post('/api/auth/logout')).status).toBe(204);
     expect((await http.get('/api/jobs')).status).toBe(401);
   });
 
   it('answers not_found for a job that does not exist, on REST and the socket alike', async () => {
-    const { token } = await login(app.baseUrl);
-    expect((await api(app.baseUrl, token).get('/api/jobs/AAAAAAAAAAAA')).status).toBe(404);
-    const socket = await connectJobsSocket(app.baseUrl, token);
+    const { token } = await login(stack.app.baseUrl);
+    expect((await api(stack.app.baseUrl, token).get('/api/jobs/AAAAAAAAAAAA')).status).toBe(404);
+    const socket = await connectJobsSocket(stack.app.baseUrl, token);
     try {
       expect(await subscribe(socket, 'AAAAAAAAAAAA')).toEqual({ ok: false, error: 'not_found' });
     } finally {
@@ -174,8 +161,8 @@ describe('sessions and the private-address policy', () => {
     'http://0x7f000001/video.mp4',
     'http://10.0.0.8/video.mp4',
   ])('refuses the private address %s with 400 private_address', async (url) => {
-    const { token } = await login(app.baseUrl);
-    const res = await api(app.baseUrl, token).post('/api/jobs', { url });
+    const { token } = await login(stack.app.baseUrl);
+    const res = await api(stack.app.baseUrl, token).post('/api/jobs', { url });
     expect(res.status).toBe(400);
     expect(res.body.code).toBe('private_address');
     expect(res.body.message).toMatch(/\w+ \w+/);

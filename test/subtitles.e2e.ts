@@ -3,12 +3,11 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
-import { api, ApiHelpers, AppProcess, login, REPO_ROOT, startApp } from './support/app';
+import type { ApiHelpers } from './support/api';
+import { REPO_ROOT } from './support/app';
 import { waitForState } from './support/jobs';
-import { makeMedia, MediaSet } from './support/media';
-import { MediaServer, startMediaServer } from './support/media-server';
-import { RedisHandle, startRedis } from './support/redis';
-import { makeTempDir, removeDir, runOk } from './support/util';
+import { useStack } from './support/stack';
+import { runOk } from './support/util';
 
 const EN_VTT = 'WEBVTT\n\n00:00:00.500 --> 00:00:02.000\nHello there\n\n00:00:02.000 --> 00:00:03.500\nSecond line\n';
 const ZH_VTT = 'WEBVTT\n\n00:00:00.500 --> 00:00:02.000\n你好，世界\n\n00:00:02.000 --> 00:00:03.500\n第二行字幕\n';
@@ -43,41 +42,24 @@ const PLAYER_SCRIPT = `(async () => {
   return { tracks, cues };
 })()`;
 
-let redis: RedisHandle;
-let media: MediaSet;
-let server: MediaServer;
-let app: AppProcess;
-let owner: ApiHelpers;
-let ownerToken: string;
-let other: ApiHelpers;
-let tmp: string;
-
-beforeAll(async () => {
-  [redis, media, tmp] = await Promise.all([startRedis(), makeMedia(), makeTempDir('subs')]);
-  const w = (name: string, text: string) => fsp.writeFile(path.join(media.dir, name), text);
-  await Promise.all([
-    w('en.vtt', EN_VTT),
-    w('zh.vtt', ZH_VTT),
-    w('ja.ttml', TTML),
-    w('two.html', page('Two tracks', '<track kind="subtitles" srclang="en" label="English" src="en.vtt"><track kind="subtitles" srclang="zh" label="中文" src="zh.vtt">')),
-    w('broken.html', page('Broken tracks', '<track kind="subtitles" srclang="en" src="en.vtt"><track kind="subtitles" srclang="zh" src="missing.vtt"><track kind="subtitles" srclang="ja" src="ja.ttml">')),
-  ]);
-  server = await startMediaServer(media.dir);
-  app = await startApp({ redisUrl: redis.url });
-  const admin = api(app.baseUrl, (await login(app.baseUrl)).token);
-  for (const name of ['subowner', 'subother']) await admin.post('/api/users', { username: name, password: 'correct horse battery', role: 'user' });
-  ownerToken = (await login(app.baseUrl, 'subowner', 'correct horse battery')).token;
-  owner = api(app.baseUrl, ownerToken);
-  other = api(app.baseUrl, (await login(app.baseUrl, 'subother', 'correct horse battery')).token);
-}, 60_000);
-
-afterAll(async () => {
-  await app?.stop();
-  await server?.stop();
-  await redis?.stop();
-  await media?.cleanup();
-  if (tmp) await removeDir(tmp);
+const stack = useStack({
+  media: {
+    prepare: async (dir) => {
+      const w = (name: string, text: string) => fsp.writeFile(path.join(dir, name), text);
+      await Promise.all([
+        w('en.vtt', EN_VTT),
+        w('zh.vtt', ZH_VTT),
+        w('ja.ttml', TTML),
+        w('two.html', page('Two tracks', '<track kind="subtitles" srclang="en" label="English" src="en.vtt"><track kind="subtitles" srclang="zh" label="中文" src="zh.vtt">')),
+        w('broken.html', page('Broken tracks', '<track kind="subtitles" srclang="en" src="en.vtt"><track kind="subtitles" srclang="zh" src="missing.vtt"><track kind="subtitles" srclang="ja" src="ja.ttml">')),
+      ]);
+    },
+  },
+  app: true,
+  users: ['subowner', 'subother'],
 });
+const owner = stack.as('subowner');
+const other = stack.as('subother');
 
 async function text(helpers: ApiHelpers, p: string) {
   const res = await helpers.request('GET', p, undefined, { Accept: '*/*' });
@@ -88,8 +70,8 @@ describe('a page with English and Chinese tracks', () => {
   let job: { id: string; message: string; result: { subtitles: { lang: string; name: string; url: string }[]; playlistUrl: string } };
 
   beforeAll(async () => {
-    const created = await owner.post('/api/jobs', { url: server.url('two.html'), format: '720p' });
-    job = await waitForState(owner, created.body.id, ['completed'], 60_000);
+    const created = await owner.post('/api/jobs', { url: stack.server.url('two.html'), format: '720p' });
+    job = (await waitForState(owner, created.body.id, ['completed'], 60_000)) as typeof job;
   }, 90_000);
 
   it('lists both tracks in result.subtitles', () => {
@@ -123,9 +105,9 @@ describe('a page with English and Chinese tracks', () => {
     expect(vtt.body).toContain('第二行字幕');
     // Cue 0 is tied to the first timestamp of the first segment, as hls.js and Safari expect.
     const mpegts = Number(/^X-TIMESTAMP-MAP=MPEGTS:(\d+),LOCAL:00:00:00\.000$/m.exec(vtt.body)![1]);
-    const seg = await fetch(`${app.baseUrl}/media/${job.id}/v0/seg_00000.ts`, { headers: { Authorization: `Bearer ${ownerToken}` } });
+    const seg = await fetch(`${stack.app.baseUrl}/media/${job.id}/v0/seg_00000.ts`, { headers: { Authorization: `Bearer ${owner.token}` } });
     expect(seg.status).toBe(200);
-    const segment = path.join(tmp, 'seg0.ts');
+    const segment = path.join(await stack.tempDir('subs'), 'seg0.ts');
     await fsp.writeFile(segment, Buffer.from(await seg.arrayBuffer()));
     const { stdout } = await runOk('ffprobe', ['-v', 'error', '-show_entries', 'format=start_time', '-of', 'csv=p=0', segment]);
     expect(mpegts).toBe(Math.round(Number(stdout.trim()) * 90_000));
@@ -134,11 +116,11 @@ describe('a page with English and Chinese tracks', () => {
   it('hls.js (full build) in Chromium offers both tracks and shows the Chinese cues on time', async () => {
     const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--autoplay-policy=no-user-gesture-required'] });
     try {
-      const context = await browser.newContext({ extraHTTPHeaders: { Authorization: `Bearer ${ownerToken}` } });
+      const context = await browser.newContext({ extraHTTPHeaders: { Authorization: `Bearer ${owner.token}` } });
       const page = await context.newPage();
       // A bare page on the app's origin, so the playlists are same-origin requests.
-      await page.route(`${app.baseUrl}/__player`, (route) => route.fulfill({ contentType: 'text/html', body: '<!doctype html><video id="v" muted></video>' }));
-      await page.goto(`${app.baseUrl}/__player`);
+      await page.route(`${stack.app.baseUrl}/__player`, (route) => route.fulfill({ contentType: 'text/html', body: '<!doctype html><video id="v" muted></video>' }));
+      await page.goto(`${stack.app.baseUrl}/__player`);
       await page.addScriptTag({ path: path.join(REPO_ROOT, 'web/node_modules/hls.js/dist/hls.min.js') });
       const seen = (await page.evaluate(PLAYER_SCRIPT.replace('SRC', JSON.stringify(job.result.playlistUrl)))) as { tracks: string[]; cues: [number, number, string][] };
       expect(seen.tracks).toEqual(['English|en', 'Chinese|zh']);
@@ -158,10 +140,10 @@ describe('a page with English and Chinese tracks', () => {
 });
 
 it('skips a track that cannot be fetched and one that cannot be converted, with a note, and completes', async () => {
-  const created = await owner.post('/api/jobs', { url: server.url('broken.html'), format: '720p' });
+  const created = await owner.post('/api/jobs', { url: stack.server.url('broken.html'), format: '720p' });
   const job = await waitForState(owner, created.body.id, ['completed'], 60_000);
-  expect(job.result.subtitles.map((s: { lang: string }) => s.lang)).toEqual(['en']);
+  expect(job.result!.subtitles!.map((s) => s.lang)).toEqual(['en']);
   expect(job.message).toBe('Ready to play. Subtitles left out: zh (HTTP Error 404: Not Found), ja (a format that cannot be converted)');
-  const master = (await text(owner, job.result.playlistUrl)).body;
+  const master = (await text(owner, job.result!.playlistUrl)).body;
   expect(master.match(/TYPE=SUBTITLES/g)).toHaveLength(1);
 }, 90_000);

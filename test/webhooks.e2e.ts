@@ -11,12 +11,10 @@ import { keys } from '../src/jobs/job-keys';
 import { sendWebhook } from '../src/webhooks/webhook-sender';
 import { webhookKeys } from '../src/webhooks/webhook-keys';
 import { WEBHOOKS_QUEUE } from '../src/webhooks/webhook.types';
-import { api, ApiHelpers, AppProcess, login, startApp } from './support/app';
+import type { ApiHelpers } from './support/api';
 import { waitForState } from './support/jobs';
-import { makeMedia, MediaSet } from './support/media';
-import { MediaServer, startMediaServer } from './support/media-server';
-import { RedisHandle, startRedis } from './support/redis';
-import { sleep } from './support/util';
+import { urlOf, useStack } from './support/stack';
+import { sleep, waitUntil } from './support/util';
 
 const RETRY_BASE_MS = 300;
 const SECRET = 'a-secret-the-owner-chose-1234';
@@ -28,19 +26,16 @@ interface Received {
   raw: Buffer;
 }
 
-let redis: RedisHandle;
-let media: MediaSet;
-let server: MediaServer;
-let slowServer: MediaServer;
-let app: AppProcess;
-let admin: ApiHelpers;
-let owner: ApiHelpers;
-let other: ApiHelpers;
-let otherId: string;
+const stack = useStack({
+  media: { servers: { slow: { bytesPerSecond: 100_000 } } },
+  app: { env: { ALLOW_PRIVATE_URLS: 'false', ALLOWED_PRIVATE_ADDRESSES: '127.0.0.1', WEBHOOK_RETRY_BASE_MS: String(RETRY_BASE_MS) } },
+  users: ['hookowner', 'hookother'],
+});
+const owner = stack.as('hookowner');
+const other = stack.as('hookother');
 let receiver: http.Server;
 let forbidden: http.Server;
 let base: string;
-let forbiddenBase: string;
 const received: Received[] = [];
 let forbiddenHits = 0;
 let flakyFailures = 2;
@@ -48,30 +43,13 @@ const hanging: http.ServerResponse[] = [];
 
 const hits = (p: string) => received.filter((r) => r.path === p);
 
-function listen(host: string, handler: http.RequestListener): Promise<http.Server> {
-  const s = http.createServer(handler);
-  return new Promise((resolve) => s.listen(0, host, () => resolve(s)));
-}
-
-async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
-
 beforeAll(async () => {
-  [redis, media] = await Promise.all([startRedis(), makeMedia()]);
-  [server, slowServer] = await Promise.all([startMediaServer(media.dir), startMediaServer(media.dir, { bytesPerSecond: 100_000 })]);
-  forbidden = await listen('127.0.0.2', (_req, res) => {
+  forbidden = await stack.listen((_req, res) => {
     forbiddenHits++;
     res.end('should never be reached');
-  });
-  forbiddenBase = `http://127.0.0.2:${(forbidden.address() as AddressInfo).port}`;
-  receiver = await listen('127.0.0.1', (req, res) => {
+  }, '127.0.0.2');
+  const forbiddenBase = urlOf(forbidden);
+  receiver = await stack.listen((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -83,27 +61,9 @@ beforeAll(async () => {
       res.writeHead(200, { 'Content-Type': 'text/plain' }).end('thanks\r\n' + 'x'.repeat(10_000));
     });
   });
-  base = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
-  app = await startApp({
-    redisUrl: redis.url,
-    env: { ALLOW_PRIVATE_URLS: 'false', ALLOWED_PRIVATE_ADDRESSES: '127.0.0.1', WEBHOOK_RETRY_BASE_MS: String(RETRY_BASE_MS) },
-  });
-  admin = api(app.baseUrl, (await login(app.baseUrl)).token);
-  for (const name of ['hookowner', 'hookother']) {
-    const res = await admin.post('/api/users', { username: name, password: 'correct horse battery', role: 'user' });
-    if (name === 'hookother') otherId = res.body.id;
-  }
-  owner = api(app.baseUrl, (await login(app.baseUrl, 'hookowner', 'correct horse battery')).token);
-  other = api(app.baseUrl, (await login(app.baseUrl, 'hookother', 'correct horse battery')).token);
-}, 60_000);
-
-afterAll(async () => {
-  for (const res of hanging) res.destroy();
-  await app?.stop();
-  await Promise.all([receiver, forbidden].map((s) => s && new Promise((r) => s.close(r))));
-  await Promise.all([server?.stop(), slowServer?.stop()]);
-  await redis?.stop();
-  await media?.cleanup();
+  base = urlOf(receiver);
+  // A delivery the receiver holds would hold the app's stop: let it go first.
+  stack.onTeardown(() => hanging.forEach((res) => res.destroy()), 'before apps');
 });
 
 describe('registration', () => {
@@ -168,12 +128,12 @@ describe('delivery', () => {
     flakyHook = (await owner.post('/api/webhooks', { url: `${base}/flaky`, events: ['job.cancelled'] })).body;
     redirectHook = (await owner.post('/api/webhooks', { url: `${base}/redirect`, events: ['job.cancelled'] })).body;
     await other.post('/api/webhooks', { url: `${base}/other` });
-    const created = await owner.post('/api/jobs', { url: server.url('clip.mp4'), format: '720p' });
+    const created = await owner.post('/api/jobs', { url: stack.server.url('clip.mp4'), format: '720p' });
     completedJob = await waitForState(owner, created.body.id, ['completed'], 60_000);
   }, 90_000);
 
   it('sends exactly one signed job.completed, while another receiver hangs', async () => {
-    const [hit] = await until('the /ok delivery', () => hits('/ok').length > 0 && hits('/ok'));
+    const [hit] = await waitUntil(() => hits('/ok').length > 0 && hits('/ok'), 15_000, 'the /ok delivery');
     // The hanging receiver got its POST too, and holds it: it did not hold this one back.
     expect(hits('/hang')).toHaveLength(1);
     expect(hit.headers['x-vidpipe-event']).toBe('job.completed');
@@ -215,10 +175,10 @@ describe('delivery', () => {
   });
 
   it('retries a failing receiver with backoff under one delivery id, and never follows a redirect to a private address', async () => {
-    const created = await owner.post('/api/jobs', { url: slowServer.url('clip.mp4') });
+    const created = await owner.post('/api/jobs', { url: stack.servers.slow.url('clip.mp4') });
     await waitForState(owner, created.body.id, ['downloading'], 30_000);
     expect((await owner.post(`/api/jobs/${created.body.id}/cancel`)).status).toBe(200);
-    const tries = await until('three tries of /flaky', () => hits('/flaky').length >= 3 && hits('/flaky'));
+    const tries = await waitUntil(() => hits('/flaky').length >= 3 && hits('/flaky'), 15_000, 'three tries of /flaky');
     await sleep(RETRY_BASE_MS * 3);
     expect(hits('/flaky')).toHaveLength(3);
     expect(new Set(tries.map((t) => t.headers['x-vidpipe-delivery'])).size).toBe(1);
@@ -230,11 +190,7 @@ describe('delivery', () => {
     expect(flaky).toEqual([expect.objectContaining({ event: 'job.cancelled', jobId: created.body.id, statusCode: 200, attempts: 3, outcome: 'delivered' })]);
 
     // The redirect is answered 302 five times over, each time not followed.
-    const redirect = await until(
-      'five tries of /redirect',
-      () => hits('/redirect').length >= 5 && hits('/redirect'),
-      20_000,
-    );
+    const redirect = await waitUntil(() => hits('/redirect').length >= 5 && hits('/redirect'), 20_000, 'five tries of /redirect');
     expect(redirect).toHaveLength(5);
     let redirected: { outcome: string }[] = [];
     for (let i = 0; i < 40 && redirected[0]?.outcome !== 'failed'; i++, await sleep(50)) {
@@ -251,11 +207,11 @@ describe('delivery', () => {
   });
 
   it("removes an account's webhooks with the account", async () => {
-    const direct = new Redis(redis.url);
+    const direct = new Redis(stack.redis.url);
     try {
-      expect(await direct.hlen(webhookKeys.ofUser(otherId))).toBe(1);
-      expect((await admin.del(`/api/users/${otherId}`)).status).toBe(204);
-      expect(await direct.exists(webhookKeys.ofUser(otherId))).toBe(0);
+      expect(await direct.hlen(webhookKeys.ofUser(other.id))).toBe(1);
+      expect((await stack.admin.del(`/api/users/${other.id}`)).status).toBe(204);
+      expect(await direct.exists(webhookKeys.ofUser(other.id))).toBe(0);
     } finally {
       direct.disconnect();
     }
@@ -293,7 +249,6 @@ describe('the sender judges the address when it connects', () => {
 });
 
 describe('delivery ids: at least once, one id per end', () => {
-  const PASSWORD = 'correct horse battery';
   let once: ApiHelpers;
   let direct: Redis;
   const deliveryIds = (p: string) => hits(p).map((h) => h.headers['x-vidpipe-delivery'] as string);
@@ -316,21 +271,18 @@ describe('delivery ids: at least once, one id per end', () => {
   }
 
   beforeAll(async () => {
-    expect((await admin.post('/api/users', { username: 'hookonce', password: PASSWORD, role: 'user' })).status).toBe(201);
-    once = api(app.baseUrl, (await login(app.baseUrl, 'hookonce', PASSWORD)).token);
-    direct = new Redis(redis.url);
+    once = await stack.newUser('hookonce');
+    direct = stack.connectRedis();
   });
-
-  afterAll(() => direct?.disconnect());
 
   it('gives each webhook of an end its own id, and the end of a retried attempt a new one', async () => {
     for (const name of ['a', 'b']) expect((await once.post('/api/webhooks', { url: `${base}/once/${name}`, events: ['job.cancelled'] })).status).toBe(201);
-    const { id } = (await once.post('/api/jobs', { url: slowServer.url('clip.mp4') })).body;
+    const { id } = (await once.post('/api/jobs', { url: stack.servers.slow.url('clip.mp4') })).body;
     for (const attempt of [1, 2]) {
       if (attempt === 2) expect((await once.post(`/api/jobs/${id}/retry`)).status).toBe(200);
       await waitForState(once, id, ['downloading'], 30_000);
       expect((await once.post(`/api/jobs/${id}/cancel`)).status).toBe(200);
-      await until(`attempt ${attempt}'s deliveries`, () => hits('/once/a').length >= attempt && hits('/once/b').length >= attempt);
+      await waitUntil(() => hits('/once/a').length >= attempt && hits('/once/b').length >= attempt, 15_000, `attempt ${attempt}'s deliveries`);
     }
     await sleep(500);
     expect(bodies('/once/a').map((b) => [b.event, b.job.id, b.job.attempt])).toEqual([['job.cancelled', id, 1], ['job.cancelled', id, 2]]);
@@ -342,9 +294,9 @@ describe('delivery ids: at least once, one id per end', () => {
 
   it('adds nothing when the same end is dispatched again while the first delivery is kept, and otherwise sends it again under the same id', async () => {
     const hook = (await once.post('/api/webhooks', { url: `${base}/once/c`, events: ['job.completed'] })).body;
-    const created = await once.post('/api/jobs', { url: server.url('clip.mp4'), format: '720p' });
+    const created = await once.post('/api/jobs', { url: stack.server.url('clip.mp4'), format: '720p' });
     await waitForState(once, created.body.id, ['completed'], 60_000);
-    const [first] = await until('the delivery', () => hits('/once/c').length > 0 && hits('/once/c'));
+    const [first] = await waitUntil(() => hits('/once/c').length > 0 && hits('/once/c'), 15_000, 'the delivery');
     const deliveryId = first.headers['x-vidpipe-delivery'] as string;
 
     // Dispatched again (a process died after queueing, before acknowledging): the kept entry makes it a no-op.
@@ -359,7 +311,7 @@ describe('delivery ids: at least once, one id per end', () => {
       expect(await queue.getJobState(deliveryId)).toBe('completed');
       await queue.remove(deliveryId);
       await dispatchAgain(created.body.id);
-      const again = await until('the delivery sent again', () => hits('/once/c').length > 1 && hits('/once/c'));
+      const again = await waitUntil(() => hits('/once/c').length > 1 && hits('/once/c'), 15_000, 'the delivery sent again');
       expect(deliveryIds('/once/c')).toEqual([deliveryId, deliveryId]);
       expect(again[1].headers['x-vidpipe-event']).toBe('job.completed');
       expect(bodies('/once/c').map((b) => b.job)).toEqual([bodies('/once/c')[0].job, bodies('/once/c')[0].job]);

@@ -2,11 +2,10 @@
 // machine), and a managed install, update and failed update against a loopback package index.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
-import { AddressInfo } from 'node:net';
-import { api, AppProcess, login, spawnApp, startApp } from './support/app';
-import { RedisHandle, startRedis } from './support/redis';
+import { addUser, api, login, logInAs } from './support/api';
+import { type AppProcess, spawnApp, startApp } from './support/app';
+import { urlOf, useStack } from './support/stack';
 import { makeTempDir, removeDir, runOk, sleep } from './support/util';
 
 async function waitForLog(app: AppProcess, pattern: RegExp, timeoutMs: number): Promise<string> {
@@ -20,35 +19,26 @@ async function waitForLog(app: AppProcess, pattern: RegExp, timeoutMs: number): 
 }
 
 async function adminAndUser(baseUrl: string) {
-  const admin = api(baseUrl, (await login(baseUrl)).token);
-  const created = await admin.post('/api/users', { username: 'someone', password: 'someone-password', role: 'user' });
-  expect(created.status).toBe(201);
-  const user = api(baseUrl, (await login(baseUrl, 'someone', 'someone-password')).token);
-  return { admin, user };
+  const admin = await logInAs(baseUrl);
+  return { admin, user: await addUser(admin, 'someone') };
 }
 
 // Out of reach like this machine's PyPI, without a packet leaving 127.0.0.1: nothing listens on port 9.
 const UNREACHABLE_INDEX = { YTDLP_PATH: '', PIP_INDEX_URL: 'http://127.0.0.1:9/simple/' };
 
 describe('with YTDLP_PATH unset and the package index out of reach', () => {
-  let redis: RedisHandle;
-  beforeAll(async () => {
-    redis = await startRedis();
-  });
-  afterAll(async () => {
-    await redis.stop();
-  });
+  const stack = useStack({ redis: true });
 
   it('starts as fast as with YTDLP_PATH set, says in one line that it uses the system yt-dlp, and reports its age', async () => {
     let t = Date.now();
-    const pinned = await startApp({ redisUrl: redis.url, env: { YTDLP_PATH: 'yt-dlp' } });
+    const pinned = await startApp({ redisUrl: stack.redis.url, env: { YTDLP_PATH: 'yt-dlp' } });
     const pinnedMs = Date.now() - t;
     await pinned.stop();
     const dataDir = await makeTempDir('vidpipe-ytdlp-');
     let app: AppProcess | undefined;
     try {
       t = Date.now();
-      app = await startApp({ redisUrl: redis.url, dataDir, env: UNREACHABLE_INDEX });
+      app = await startApp({ redisUrl: stack.redis.url, dataDir, env: UNREACHABLE_INDEX });
       const managedMs = Date.now() - t;
       expect(managedMs).toBeLessThan(pinnedMs + 1500);
 
@@ -74,12 +64,12 @@ describe('with YTDLP_PATH unset and the package index out of reach', () => {
       await app.stop();
 
       // A second start within the hour remembers the failure instead of trying again.
-      app = await startApp({ redisUrl: redis.url, dataDir, env: UNREACHABLE_INDEX });
+      app = await startApp({ redisUrl: stack.redis.url, dataDir, env: UNREACHABLE_INDEX });
       await waitForLog(app, /yt-dlp: using the system's 2023\.03\.04 \(the Python package index is not reachable, \d+ minutes? ago/, 10_000);
       await app.stop();
 
       // With YTDLP_PATH set no worker manages one: nothing to update, said in a sentence.
-      app = await startApp({ redisUrl: redis.url, env: { YTDLP_PATH: 'yt-dlp' } });
+      app = await startApp({ redisUrl: stack.redis.url, env: { YTDLP_PATH: 'yt-dlp' } });
       const refused = await api(app.baseUrl, (await login(app.baseUrl)).token).post('/api/admin/ytdlp/update');
       expect(refused.status).toBe(409);
       expect(refused.body.code).toBe('ytdlp_not_managed');
@@ -91,7 +81,7 @@ describe('with YTDLP_PATH unset and the package index out of reach', () => {
   }, 90_000);
 
   it('a YTDLP_PATH that does not run makes health 503 naming ytdlp', async () => {
-    const app = await spawnApp({ redisUrl: redis.url, env: { YTDLP_PATH: '/nonexistent/yt-dlp' } });
+    const app = await spawnApp({ redisUrl: stack.redis.url, env: { YTDLP_PATH: '/nonexistent/yt-dlp' } });
     try {
       await waitForLog(app, /listening on/, 20_000);
       const health = await api(app.baseUrl, '').get('/api/health');
@@ -150,7 +140,7 @@ with zipfile.ZipFile(out, 'w') as z:
 `;
 
 describe('a managed yt-dlp, against a loopback package index', () => {
-  let index: http.Server;
+  const stack = useStack({});
   let indexUrl: string;
   let dir: string;
   /** The wheel the index offers now. */
@@ -162,8 +152,8 @@ describe('a managed yt-dlp, against a loopback package index', () => {
   };
 
   beforeAll(async () => {
-    dir = await makeTempDir('vidpipe-pypi-');
-    index = http.createServer((req, res) => {
+    dir = await stack.tempDir('vidpipe-pypi-');
+    const index = await stack.listen((req, res) => {
       requests.push(req.url ?? '');
       const sha = crypto.createHash('sha256').update(offered.bytes).digest('hex');
       if (req.url === '/simple/yt-dlp/') {
@@ -176,12 +166,7 @@ describe('a managed yt-dlp, against a loopback package index', () => {
       }
       res.writeHead(404).end();
     });
-    await new Promise<void>((r) => index.listen(0, '127.0.0.1', r));
-    indexUrl = `http://127.0.0.1:${(index.address() as AddressInfo).port}/simple/`;
-  });
-  afterAll(async () => {
-    await new Promise((r) => index.close(r));
-    await removeDir(dir);
+    indexUrl = `${urlOf(index)}/simple/`;
   });
 
   it('installs at start without delaying it, updates on an admin request, and keeps the previous one when an update fails', async () => {

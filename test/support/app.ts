@@ -5,12 +5,10 @@ import path from 'node:path';
 import { ExitInfo, exitOf, freePort, hasExited, makeTempDir, removeDir, sleep, terminate, trackChild } from './util';
 import { childProcessesOf, describe } from './process';
 import { CONFIG_KEYS } from '../../src/config/config';
-import { isApiErrorCode } from '../../src/http/api-error-codes';
+import { ADMIN_PASSWORD, ADMIN_USERNAME } from './api';
 
 export const REPO_ROOT = path.resolve(__dirname, '../..');
 export const MAIN_JS = path.join(REPO_ROOT, 'dist', 'main.js');
-export const ADMIN_USERNAME = 'admin';
-export const ADMIN_PASSWORD = 'admin-test-password';
 
 export type Role = 'all' | 'api' | 'worker';
 
@@ -198,104 +196,4 @@ export async function startApp(opts: StartAppOptions = {}): Promise<AppProcess> 
       throw err;
     }
   }
-}
-
-/** Name=value of the first Set-Cookie header. */
-function firstCookie(headers: Headers): string {
-  const all = typeof headers.getSetCookie === 'function' ? headers.getSetCookie() : [];
-  const raw = all[0] ?? headers.get('set-cookie') ?? '';
-  return raw.split(';')[0].trim();
-}
-
-export interface LoginResult {
-  token: string;
-  /** "name=value" of the session cookie, ready for a Cookie header. */
-  cookie: string;
-  user?: unknown;
-}
-
-/** POST /api/auth/login; throws (with status and body) unless it succeeds. */
-export async function login(
-  baseUrl: string,
-  username: string = ADMIN_USERNAME,
-  password: string = ADMIN_PASSWORD,
-): Promise<LoginResult> {
-  const res = await fetch(`${baseUrl}/api/auth/login`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-    body: JSON.stringify({ username, password }),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`login as ${username} failed: ${res.status} ${text}`);
-  let body: { token?: unknown; user?: unknown };
-  try {
-    body = JSON.parse(text) as { token?: unknown; user?: unknown };
-  } catch {
-    throw new Error(`login answered ${res.status} with non-JSON: ${text}`);
-  }
-  if (typeof body.token !== 'string') throw new Error(`login answered without a token: ${text}`);
-  return { token: body.token, cookie: firstCookie(res.headers), user: body.user };
-}
-
-export interface ApiResponse {
-  status: number;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  body: any;
-  headers: Headers;
-}
-
-export interface ApiHelpers {
-  baseUrl: string;
-  get(path: string): Promise<ApiResponse>;
-  post(path: string, body?: unknown): Promise<ApiResponse>;
-  del(path: string): Promise<ApiResponse>;
-  /** Any method, extra headers (e.g. a Cookie instead of the token). */
-  request(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<ApiResponse>;
-}
-
-/** JSON when the response says JSON, text otherwise ('' for an empty body). */
-export async function parseBody(res: Response): Promise<unknown> {
-  const text = await res.text();
-  const type = res.headers.get('content-type') ?? '';
-  if (/[/+]json\b/i.test(type) && text.length > 0) {
-    try {
-      return JSON.parse(text) as unknown;
-    } catch {
-      return text;
-    }
-  }
-  return text;
-}
-
-/** fetch helpers with `Authorization: Bearer <token>` (token may be '' for anonymous calls). */
-export function api(baseUrl: string, token: string): ApiHelpers {
-  const request = async (
-    method: string,
-    p: string,
-    body?: unknown,
-    extra: Record<string, string> = {},
-  ): Promise<ApiResponse> => {
-    const headers: Record<string, string> = { Accept: 'application/json' };
-    if (token) headers.Authorization = `Bearer ${token}`;
-    if (body !== undefined) headers['Content-Type'] = 'application/json';
-    Object.assign(headers, extra);
-    const res = await fetch(`${baseUrl}${p.startsWith('/') ? p : `/${p}`}`, {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const answer = { status: res.status, body: await parseBody(res), headers: res.headers };
-    // Every suite's error answers carry a code from the one list the document's enum is made of.
-    if (answer.status >= 400 && typeof answer.body === 'object' && answer.body && 'code' in answer.body && !isApiErrorCode(answer.body.code)) {
-      throw new Error(`${method} ${p} answered ${answer.status} with code ${JSON.stringify(answer.body.code)}, not in src/http/api-error-codes.ts`);
-    }
-    return answer;
-  };
-  return {
-    baseUrl,
-    request,
-    get: (p) => request('GET', p),
-    post: (p, body) => request('POST', p, body),
-    del: (p) => request('DELETE', p),
-  };
 }

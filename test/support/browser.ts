@@ -2,7 +2,7 @@
 // a context per person, logging in by the form's labels, screenshots kept as test artifacts.
 import fs from 'node:fs';
 import path from 'node:path';
-import { type Browser, type BrowserContextOptions, chromium, type Page } from 'playwright-core';
+import { type Browser, type BrowserContextOptions, chromium, type Locator, type Page } from 'playwright-core';
 import { REPO_ROOT } from './app';
 
 export const CHROMIUM_ARGS = [
@@ -48,4 +48,24 @@ export function scrollsSideways(page: Page): Promise<boolean> {
     const doc = (globalThis as unknown as { document: { scrollingElement: { scrollWidth: number } }; innerWidth: number });
     return doc.document.scrollingElement.scrollWidth > doc.innerWidth;
   });
+}
+
+/** A job's card in the dashboard's list. */
+export const card = (page: Page, id: string): Locator => page.locator(`[data-testid=job][data-id="${id}"]`);
+
+/** Polls `probe` every 100 ms until `ok` holds and resolves with that value; past `timeoutMs` it fails with the last one. */
+export async function waitFor<T>(what: string, probe: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (ok(value)) return value;
+    if (Date.now() > deadline) throw new Error(`${what}: still ${JSON.stringify(value)} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Waits until the first element of `locator` is there and its text contains `text`. */
+export async function expectText(locator: Locator, text: string): Promise<void> {
+  await locator.first().waitFor();
+  await waitFor(`text "${text}"`, async () => (await locator.first().textContent()) ?? '', (t) => t.includes(text), 10_000);
 }

@@ -4,7 +4,9 @@ import { promises as fsp, readFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import Redis from 'ioredis';
-import { AppProcess, parseBody } from './app';
+import { parseBody } from './api';
+import type { BodyOf } from './api-routes';
+import type { AppProcess } from './app';
 import { runOk } from './util';
 
 const FIXTURES = path.join(__dirname, '..', '..', 'src', 'cookies', 'fixtures');
@@ -26,8 +28,7 @@ export async function putCookiesAt(target: AppProcess, token: string, body: Uplo
     ...(body instanceof ReadableStream ? { duplex: 'half' } : {}),
   } as RequestInit);
   const text = await res.clone().text();
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  return { status: res.status, body: (await parseBody(res)) as any, text };
+  return { status: res.status, body: (await parseBody(res)) as BodyOf<unknown>, text };
 }
 
 /** A 2 s 320x240 H.264/AAC clip.mp4 in `dir`. */

@@ -1,10 +1,12 @@
 // Watching jobs the three ways a client can: socket.io /jobs, REST polling, and SSE.
-import { io, ManagerOptions, Socket, SocketOptions } from 'socket.io-client';
-import type { ApiHelpers } from './app';
-import { FINAL_STATES, type JobState } from '../../src/jobs/job.types';
+import { io, ManagerOptions, Socket as BareSocket, SocketOptions } from 'socket.io-client';
+import type { ClientToServerEvents, ServerToClientEvents } from '../../src/events/event-map';
+import { FINAL_STATES, type JobSnapshot, type JobState } from '../../src/jobs/job.types';
+import type { ApiHelpers } from './api';
 import { sleep } from './util';
 
-export type { Socket } from 'socket.io-client';
+/** A client of namespace /jobs, typed by the server's event map. */
+export type Socket = BareSocket<ServerToClientEvents, ClientToServerEvents>;
 
 export { FINAL_STATES } from '../../src/jobs/job.types';
 
@@ -22,7 +24,7 @@ export function connectJobsSocket(
   token: string,
   opts: Partial<ManagerOptions & SocketOptions> = {},
 ): Promise<Socket> {
-  const socket = io(`${baseUrl}/jobs`, {
+  const socket: Socket = io(`${baseUrl}/jobs`, {
     auth: { token },
     transports: ['websocket'],
     forceNew: true,
@@ -55,16 +57,13 @@ export function connectJobsSocket(
   });
 }
 
-export interface SubscribeAck {
-  ok: boolean;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  job?: any;
-  error?: string;
-}
+type Ack = Parameters<Parameters<ClientToServerEvents['subscribe']>[1]>[0];
+/** The server's ack with both of its shapes' fields readable (a test asserts `ok`, then reads `job`). */
+export type SubscribeAck = Pick<Ack, 'ok'> & Partial<Omit<Extract<Ack, { ok: true }>, 'ok'> & Omit<Extract<Ack, { ok: false }>, 'ok'>>;
 
 /** Emits `subscribe { jobId }` and resolves with the ack (rejects if none comes within timeoutMs). */
 export async function subscribe(socket: Socket, jobId: string, timeoutMs = 5000): Promise<SubscribeAck> {
-  return (await socket.timeout(timeoutMs).emitWithAck('subscribe', { jobId })) as SubscribeAck;
+  return socket.timeout(timeoutMs).emitWithAck('subscribe', { jobId });
 }
 
 /** Emits `unsubscribe { jobId }` (with an ack if the server gives one, else after 200 ms). */
@@ -81,13 +80,10 @@ export async function unsubscribe(socket: Socket, jobId: string): Promise<void> 
  * untilFinal: resolves at the first completed/failed/cancelled event, rejects (listing the states
  * seen) on timeout or disconnect. !untilFinal: resolves with whatever arrived after `timeoutMs`.
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export function collectJobEvents(socket: Socket, jobId: string, untilFinal = true, timeoutMs = 60000): Promise<any[]> {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  const events: any[] = [];
+export function collectJobEvents(socket: Socket, jobId: string, untilFinal = true, timeoutMs = 60000): Promise<JobSnapshot[]> {
+  const events: JobSnapshot[] = [];
   return new Promise((resolve, reject) => {
-    const summary = (): string =>
-      events.map((e: { state?: unknown; seq?: unknown }) => `${String(e.state)}#${String(e.seq)}`).join(', ') || 'none';
+    const summary = (): string => events.map((e) => `${e.state}#${e.seq}`).join(', ') || 'none';
     const finish = (err?: Error): void => {
       clearTimeout(timer);
       socket.off('job', onJob);
@@ -95,8 +91,7 @@ export function collectJobEvents(socket: Socket, jobId: string, untilFinal = tru
       if (err) reject(err);
       else resolve(events);
     };
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    const onJob = (payload: any): void => {
+    const onJob = (payload: JobSnapshot): void => {
       if (!payload || payload.id !== jobId) return;
       events.push(payload);
       if (untilFinal && isFinal(payload.state)) finish();
@@ -117,8 +112,7 @@ export function collectJobEvents(socket: Socket, jobId: string, untilFinal = tru
  * Polls GET /api/jobs/:id every 100 ms until its state is one of `states` and resolves with the
  * snapshot. Fails early if the job ends in a final state that is not wanted, or answers non-200.
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export async function waitForState(apiHelpers: ApiHelpers, jobId: string, states: string[], timeoutMs = 30000): Promise<any> {
+export async function waitForState(apiHelpers: ApiHelpers, jobId: string, states: string[], timeoutMs = 30000): Promise<JobSnapshot> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -127,7 +121,7 @@ export async function waitForState(apiHelpers: ApiHelpers, jobId: string, states
       throw new Error(`GET /api/jobs/${jobId} answered ${res.status}: ${JSON.stringify(res.body)}`);
     }
     last = res.body;
-    const state = (res.body as { state?: unknown }).state;
+    const state: unknown = res.body.state;
     if (typeof state === 'string' && states.includes(state)) return res.body;
     if (isFinal(state)) {
       throw new Error(`job ${jobId} ended ${String(state)} while waiting for ${states.join('|')}: ${JSON.stringify(res.body)}`);
@@ -180,12 +174,10 @@ export function parseSse(buffer: string): { frames: SseFrame[]; rest: string } {
  * it; resolves with the JSON-parsed `data` of every `event: job` frame. Rejects on a non-200
  * answer, a wrong content type, or if the stream is still open after `timeoutMs`.
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export async function readSse(baseUrl: string, path: string, token: string, timeoutMs = 60000): Promise<any[]> {
+export async function readSse(baseUrl: string, path: string, token: string, timeoutMs = 60000): Promise<JobSnapshot[]> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs);
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  const out: any[] = [];
+  const out: JobSnapshot[] = [];
   try {
     const headers: Record<string, string> = { Accept: 'text/event-stream' };
     if (token) headers.Authorization = `Bearer ${token}`;
@@ -206,15 +198,13 @@ export async function readSse(baseUrl: string, path: string, token: string, time
       if (value) buffer += decoder.decode(value, { stream: !done });
       const { frames, rest } = parseSse(done ? `${buffer}\n\n` : buffer);
       buffer = rest;
-      for (const f of frames) if (f.event === 'job') out.push(JSON.parse(f.data));
+      for (const f of frames) if (f.event === 'job') out.push(JSON.parse(f.data) as JobSnapshot);
       if (done) return out;
     }
   } catch (err) {
     if (controller.signal.aborted) {
       throw new Error(
-        `SSE ${path} still open after ${timeoutMs} ms; got ${out.length} job events: ${out
-          .map((e: { state?: unknown }) => String(e.state))
-          .join(', ')}`,
+        `SSE ${path} still open after ${timeoutMs} ms; got ${out.length} job events: ${out.map((e) => e.state).join(', ')}`,
       );
     }
     throw err;

@@ -142,3 +142,8 @@ export function membersOfGroups(pgids: Iterable<number>): ProcIdentity[] {
     .map(identify)
     .filter((p): p is ProcIdentity => p !== undefined && wanted.has(p.pgid) && p.pid !== process.pid);
 }
+
+/** The download and convert tools (yt-dlp, its python, ffmpeg, ffprobe) running under `pid` now. */
+export function toolsUnder(pid: number): ProcInfo[] {
+  return describe(childProcessesOf(pid)).filter((p) => /yt-dlp|ffmpeg|ffprobe|python/.test(p.cmd));
+}

@@ -155,15 +155,20 @@ export async function runOk(
 }
 
 /**
- * Polls `check` every 50 ms until it gives something truthy and resolves with it; past
+ * Polls `check` every `everyMs` (50) until it gives something truthy and resolves with it; past
  * `timeoutMs` it rejects naming `what` was awaited.
  */
-export async function waitUntil<T>(check: () => Promise<T | undefined | null | false> | T | undefined | null | false, timeoutMs: number, what: string): Promise<T> {
+export async function waitUntil<T>(
+  check: () => Promise<T | undefined | null | false> | T | undefined | null | false,
+  timeoutMs: number,
+  what: string,
+  everyMs = 50,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
     if (value) return value;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(50);
+    await sleep(everyMs);
   }
 }
