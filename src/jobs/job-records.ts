@@ -94,6 +94,12 @@ export class JobRecords {
     await this.redis.del(keys.jobsOfOwner(ownerId), keys.waitingJobsOf(ownerId), keys.activeJobsOf(ownerId), keys.mediaBytesOf(ownerId), keys.submissionsOf(ownerId));
   }
 
+  /** The oldest `count` jobs of everyone (creation order), those that still exist. */
+  async oldest(count: number): Promise<JobSnapshot[]> {
+    const ids = await this.redis.zrange(keys.jobsAll, '0', String(count - 1));
+    return (await Promise.all(ids.map((id) => this.get(id)))).filter((j): j is JobSnapshot => j !== null);
+  }
+
   /** Owners with jobs. */
   owners(): Promise<string[]> {
     return scanSuffixes(this.redis, keys.jobsOfOwner(''));

@@ -2,11 +2,9 @@ import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Inject, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { APP_CONFIG, AppConfig } from '../config/config';
-import { keys } from '../jobs/job-keys';
 import { JobRecords } from '../jobs/job-records';
 import type { JobSnapshot } from '../jobs/job.types';
 import { JobsService } from '../jobs/jobs.service';
-import { RedisService } from '../redis/redis.module';
 import { expiredJobs, retentionSweepEveryMs } from './retention-policy';
 
 export const RETENTION_QUEUE = 'retention';
@@ -27,7 +25,6 @@ export class RetentionSweeper extends WorkerHost implements OnApplicationBootstr
 
   constructor(
     @InjectQueue(RETENTION_QUEUE) private readonly queue: Queue,
-    private readonly redis: RedisService,
     private readonly store: JobRecords,
     private readonly jobs: JobsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -48,8 +45,7 @@ export class RetentionSweeper extends WorkerHost implements OnApplicationBootstr
 
   async process(): Promise<{ removed: number }> {
     if (this.config.retentionMs === null) return { removed: 0 };
-    const ids = await this.redis.client.zrange(keys.jobsAll, '0', String(MAX_READ_PER_SWEEP - 1)); // creation order
-    const jobs = (await Promise.all(ids.map((id) => this.store.get(id)))).filter((j): j is JobSnapshot => j !== null);
+    const jobs = await this.store.oldest(MAX_READ_PER_SWEEP);
     let removed = 0;
     for (const job of expiredJobs(jobs, Date.now(), this.config.retentionMs)) {
       await this.jobs.removeFinished(job.id, job.finishedAt as string).then(
