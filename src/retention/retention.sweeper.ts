@@ -3,7 +3,6 @@ import { Inject, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { JobRecords } from '../jobs/job-records';
-import type { JobSnapshot } from '../jobs/job.types';
 import { JobsService } from '../jobs/jobs.service';
 import { expiredJobs, retentionSweepEveryMs } from './retention-policy';
 
