@@ -1,6 +1,7 @@
 // What every benchmark stands on: a temp folder served by a loopback media server, its own
 // Redis, and the built app with an admin session; always torn down, and a failure exits 1.
-import { api, ApiHelpers, AppProcess, login, startApp } from '../test/support/app';
+import { api, type ApiHelpers, login } from '../test/support/api';
+import { type AppProcess, startApp } from '../test/support/app';
 import { MediaServer, startMediaServer } from '../test/support/media-server';
 import { startRedis } from '../test/support/redis';
 import { makeTempDir, removeDir } from '../test/support/util';
