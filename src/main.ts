@@ -7,6 +7,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import express from 'express';
 import helmet from 'helmet';
 import { AppModule } from './app.module';
+import { LeanIoAdapter } from './events/lean-io.adapter';
 import { UsersService } from './users/users.service';
 import { SessionService } from './auth/session.service';
 import { AppConfig, ConfigError, parseConfig } from './config/config';
@@ -65,6 +66,7 @@ async function boot(config: AppConfig, redisUrl: string, nestLogger: VidpipeLogg
   let app: { close(): Promise<void> };
   if (config.runsApi) {
     const http = await NestFactory.create<NestExpressApplication>(module, { logger: nestLogger });
+    http.useWebSocketAdapter(new LeanIoAdapter(http)); // many sockets per process: see the adapter
     http.disable('x-powered-by');
     http.use(requestLog(nestLogger.json)); // first: the job's log context for the whole request
     http.set('trust proxy', config.trustProxy);

@@ -3,6 +3,7 @@ import {
   ConnectedSocket,
   MessageBody,
   OnGatewayConnection,
+  OnGatewayDisconnect,
   OnGatewayInit,
   SubscribeMessage,
   WebSocketGateway,
@@ -16,11 +17,16 @@ import { JOB_ID_PATTERN } from '../common/ids';
 import { JobRecords } from '../jobs/job-records';
 import { ClientToServerEvents, JOBS_NAMESPACE, rooms, ServerToClientEvents, SubscribeAck } from './event-map';
 import { JobEventsRelay } from './job-events.relay';
+import { RoomBroadcaster } from './room-broadcaster';
 
-type JobsSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, { user: AuthUser }>;
+/** `expiry`: the end of the socket's session (sessions do not slide). */
+type JobsSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, { user: AuthUser; expiry?: NodeJS.Timeout }>;
+
+// One function for every socket's timer, so that a timer holds the socket and nothing else.
+const endSocket = (socket: JobsSocket) => socket.disconnect(true);
 
 @WebSocketGateway({ namespace: JOBS_NAMESPACE, serveClient: false })
-export class JobsGateway implements OnGatewayInit, OnGatewayConnection {
+export class JobsGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect {
   private readonly logger = new Logger('JobsGateway');
   private namespace: Namespace<ClientToServerEvents, ServerToClientEvents> | null = null;
 
@@ -54,13 +60,9 @@ export class JobsGateway implements OnGatewayInit, OnGatewayConnection {
         })
         .catch(() => next(new Error('unauthorized')));
     });
-    // One emit to the union of rooms: a socket in several of them still gets the event once.
-    this.relay.onEveryJob((job) => {
-      namespace.to([rooms.job(job.id), rooms.user(job.ownerId), rooms.admins]).emit('job', job);
-    });
-    this.relay.onRemoved(({ id, ownerId }) => {
-      namespace.to([rooms.job(id), rooms.user(ownerId), rooms.admins]).emit('jobRemoved', { id });
-    });
+    const broadcaster = new RoomBroadcaster(namespace, this.logger);
+    this.relay.onEveryJob((job) => broadcaster.send('job', [rooms.job(job.id), rooms.user(job.ownerId), rooms.admins], job));
+    this.relay.onRemoved(({ id, ownerId }) => broadcaster.send('jobRemoved', [rooms.job(id), rooms.user(ownerId), rooms.admins], { id }));
     // A revoked session (logout, password change, account disabled or removed) loses its sockets.
     this.sessions.onRevoked(({ userId, sessionDigest }) => {
       void namespace
@@ -85,8 +87,11 @@ export class JobsGateway implements OnGatewayInit, OnGatewayConnection {
     if (socket.disconnected) return; // left meanwhile: no timer to hold it
     if (remaining === 0) return void socket.disconnect(true);
     // Sessions do not slide: the socket ends when its session does.
-    const expiry = setTimeout(() => socket.disconnect(true), Math.min(remaining, 2 ** 31 - 1));
-    socket.once('disconnect', () => clearTimeout(expiry));
+    socket.data.expiry = setTimeout(endSocket, Math.min(remaining, 2 ** 31 - 1), socket);
+  }
+
+  handleDisconnect(socket: JobsSocket): void {
+    clearTimeout(socket.data.expiry);
   }
 
   @SubscribeMessage('subscribe')
